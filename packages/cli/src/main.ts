@@ -1,0 +1,121 @@
+// The `rafscan` command line: argument parsing, dispatch, and error reporting with exit codes
+// (0 success, 1 failure, 2 usage).
+import { parseArgs } from "node:util";
+import { isRafsError } from "@rafscan/rafs";
+import { type Image, isFsError } from "@rafscan/vfs";
+import { runCat } from "./commands/cat.js";
+import { runCheck } from "./commands/check.js";
+import { runExtract } from "./commands/extract.js";
+import { runInspect } from "./commands/inspect.js";
+import { runLs } from "./commands/ls.js";
+import { runStat } from "./commands/stat.js";
+import { openImageArg } from "./open-arg.js";
+import type { Io } from "./output.js";
+import { UsageError } from "./usage-error.js";
+
+export const USAGE = `Usage: rafscan <command> [IMAGE] [args] [options]
+
+Read Nydus (RAFS v5/v6) and EROFS images without mounting them.
+
+Commands:
+  inspect [IMAGE] [stat PATH | ls PATH | chunks PATH | icheck INO]
+                                 superblock, blobs, or one request (like nydus-image inspect)
+  ls [IMAGE] [PATH] [-R] [--sha256]
+                                 list PATH and its entries (-R: the whole tree), sorted by path bytes
+  cat IMAGE PATH                 write a file's bytes to stdout
+  stat IMAGE PATH                one path's metadata (not following a final symlink)
+  check [IMAGE]                  verify every chunk's digest and the metadata; exit 0 only if sound
+  extract IMAGE DEST [PATH...]   write files under DEST (never outside it)
+
+IMAGE is a bootstrap file, a data blob that carries one (TOC image.boot), or a build output
+directory (DIR/bootstrap). Without IMAGE, inspect/ls/check use the bundled sample image.
+
+Options:
+  --blob-dir DIR    where RAFS data blobs are, as DIR/<blob id> (default: blobs/ beside IMAGE)
+  --blob FILE       an EROFS extra device, in device order (repeatable)
+  --json            machine-readable output (one JSON object per line)
+  --no-verify       do not check chunk digests
+  -R, --recursive   ls: the whole tree
+  --sha256          ls: add each file's sha256
+  -h, --help        this help
+`;
+
+const OPTIONS = {
+  "blob-dir": { type: "string" },
+  blob: { type: "string", multiple: true },
+  json: { type: "boolean", default: false },
+  "no-verify": { type: "boolean", default: false },
+  recursive: { type: "boolean", short: "R", default: false },
+  sha256: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Runs the CLI; returns the exit code. */
+export async function main(
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let json = false;
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+    json = values.json;
+    const [command, ...rest] = positionals;
+    if (values.help || command === undefined || command === "help") {
+      io.stdout.write(USAGE);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    const open = (image: string | undefined) =>
+      openImageArg(
+        { image, blobDir: values["blob-dir"], blob: values.blob, noVerify: values["no-verify"] },
+        io.stderr,
+      );
+    const withImage = async (image: string | undefined, run: (img: Image) => Promise<number>) => {
+      const img = await open(image);
+      try {
+        return await run(img);
+      } finally {
+        await img.close();
+      }
+    };
+    switch (command) {
+      case "inspect":
+        return await withImage(rest[0], (img) => runInspect(img, rest.slice(1), json, io));
+      case "ls": {
+        if (rest.length > 2) throw new UsageError("ls takes IMAGE and at most one PATH");
+        const opts = { path: rest[1] ?? "/", recursive: values.recursive, json, sha256: values.sha256 };
+        return await withImage(rest[0], (img) => runLs(img, opts, io));
+      }
+      case "cat":
+        if (rest.length !== 2) throw new UsageError("cat takes IMAGE PATH");
+        return await withImage(rest[0], (img) => runCat(img, rest[1] as string, io));
+      case "stat":
+        if (rest.length !== 2) throw new UsageError("stat takes IMAGE PATH");
+        return await withImage(rest[0], (img) => runStat(img, rest[1] as string, json, io));
+      case "check":
+        if (rest.length > 1) throw new UsageError("check takes at most IMAGE");
+        return await withImage(rest[0], (img) => runCheck(img, json, io));
+      case "extract":
+        if (rest.length < 2) throw new UsageError("extract takes IMAGE DEST [PATH...]");
+        return await withImage(rest[0], (img) => runExtract(img, rest[1] as string, rest.slice(2), json, io));
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    return report(err, json, io);
+  }
+}
+
+function report(err: unknown, json: boolean, io: Io): number {
+  const usage =
+    err instanceof UsageError || (err as { code?: string })?.code?.startsWith("ERR_PARSE_ARGS") === true;
+  const code =
+    isRafsError(err) || isFsError(err)
+      ? err.code
+      : usage
+        ? "USAGE"
+        : ((err as { code?: string })?.code ?? "ERROR");
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) io.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
+  else io.stderr.write(`rafscan: ${code}: ${message}${usage ? "\n(see rafscan --help)" : ""}\n`);
+  return usage ? 2 : 1;
+}

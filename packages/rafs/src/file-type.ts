@@ -1,0 +1,38 @@
+// Mapping between st_mode type bits, EROFS dirent file types and our FileType names.
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from "./constants.js";
+import { corrupt } from "./errors.js";
+import type { FileType } from "./model.js";
+
+/** The FileType of an st_mode; an unknown type is corrupt metadata. */
+export function fileTypeOfMode(mode: number, where: string): FileType {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return "file";
+    case S_IFDIR:
+      return "dir";
+    case S_IFLNK:
+      return "symlink";
+    case S_IFCHR:
+      return "chardev";
+    case S_IFBLK:
+      return "blockdev";
+    case S_IFIFO:
+      return "fifo";
+    case S_IFSOCK:
+      return "socket";
+    default:
+      return corrupt(`invalid file type in mode 0o${mode.toString(8)}`, where);
+  }
+}
+
+/** EROFS dirent e_file_type values (1 reg .. 7 symlink); 0 (unknown) returns undefined. */
+export function fileTypeOfDirent(t: number): FileType | undefined {
+  return (["file", "dir", "chardev", "blockdev", "fifo", "socket", "symlink"] as const)[t - 1];
+}
+
+/** Splits a Linux dev_t (new_encode_dev layout) into [major, minor]. */
+export function splitDev(rdev: number): [number, number] {
+  const major = (rdev >>> 8) & 0xfff;
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & 0xfff00);
+  return [major, minor];
+}

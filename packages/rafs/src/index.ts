@@ -1,0 +1,39 @@
+// Public API of @rafscan/rafs: pure decoders for RAFS v5, RAFS v6 and plain EROFS images.
+export {
+  type BatchContext,
+  BLOB_META_HEADER_SIZE,
+  BLOB_META_MAGIC,
+  type BlobMeta,
+  type BlobMetaHeader,
+  type ChunkMetaEntry,
+  decodeBlobMetaCacheFile,
+  decodeBlobMetaHeader,
+  decodeChunkInfoArray,
+  headerCompressor,
+} from "./blob-meta.js";
+export { blobMetaRange, decodeBlobMetaSection } from "./blob-meta-section.js";
+export { alignUp, compareBytes, decodeName, toHex } from "./bytes.js";
+export { type ChunkHasher, decompress, loadCrc32c, loadHasher } from "./codec-shim.js";
+export { BlobChunkFlags, BlobFeatures, flagNames, RafsInodeFlags, RafsSuperFlags } from "./constants.js";
+export { isRafsError, RafsError, RafsErrorCode, type RafsErrorOptions } from "./errors.js";
+export { splitDev } from "./file-type.js";
+export { DEFAULT_LIMITS, type Limits, resolveLimits } from "./limits.js";
+export type {
+  BlobInfo,
+  BlobMetaRef,
+  ChunkExtent,
+  ChunkLocation,
+  CompressorName,
+  DigesterName,
+  DirEntry,
+  Extent,
+  FileType,
+  ImageFormat,
+  ImageInfo,
+  Inode,
+  RafsImage,
+  Xattr,
+} from "./model.js";
+export { detectFormat, openBootstrap } from "./open.js";
+export { decodeTarHeader, TAR_HEADER_SIZE, type TarSectionHeader } from "./tar-header.js";
+export { decodeTocEntries, locateToc, TOC_ENTRY_SIZE, TOC_NAME, type TocEntry, tocSection } from "./toc.js";
