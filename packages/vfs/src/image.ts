@@ -1,4 +1,5 @@
 // The read-only filesystem over an opened image: node:fs/promises-like methods, walk and glob.
+import { constants } from "node:buffer";
 import { Readable } from "node:stream";
 import {
   type BlobInfo,
@@ -69,7 +70,10 @@ export interface ImageFileHandle {
 
 /** Options of the Image constructor; see `openImage`. */
 export interface ImageOptions extends ChunkReaderOptions {
+  /** Overrides of the decoder limits (docs/limits.md). */
   readonly limits?: Partial<Limits>;
+  /** Largest file `readFile` returns in one buffer. Default 1 GiB. */
+  readonly maxReadFileSize?: number;
 }
 
 /** A read-only view of one image. Create it with `openImage`. */
@@ -79,12 +83,14 @@ export class Image {
   readonly #reader: ChunkReader;
   readonly #sources: (blobIndex: number) => BlobSource;
   readonly #limits: Limits;
+  readonly #maxReadFile: number;
   #metaReady: Promise<void> | undefined;
 
   constructor(raw: RafsImage, sources: BlobSources, options: ImageOptions = {}, stats = newImageStats()) {
     this.raw = raw;
     this.stats = stats;
     this.#limits = resolveLimits(options.limits);
+    this.#maxReadFile = Math.min(options.maxReadFileSize ?? 1024 ** 3, constants.MAX_LENGTH);
     const blobs = raw.info.blobs;
     this.#sources = (index) => {
       const blob = blobs[index];
@@ -311,8 +317,17 @@ export class Image {
   async #readWhole(id: number, options: ReadOptions): Promise<Buffer> {
     await this.#ensureBlobMeta(options);
     const size = this.raw.inode(id).size;
+    // Decoding the extents first checks the size against the chunk list before any allocation.
+    const extents = this.raw.extents(id);
+    if (size > this.#maxReadFile) {
+      throw new RafsError(
+        RafsErrorCode.LIMIT,
+        `file of ${size} bytes exceeds maxReadFileSize ${this.#maxReadFile}; use createReadStream or read()`,
+        { where: `inode ${id}` },
+      );
+    }
     const out = Buffer.alloc(size);
-    await this.#reader.readInto(this.raw.extents(id), 0, size, out, 0, options);
+    await this.#reader.readInto(extents, 0, size, out, 0, options);
     return out;
   }
 
