@@ -124,11 +124,11 @@ describe("random mutations of images give typed errors only", () => {
 
 describe.skipIf(!HAVE_FIXTURES)("regressions found by the mutation tests", () => {
   it("a v5 i_size of 4 GiB with one chunk is refused before readFile allocates", async () => {
-    // Counterexample: byte 9396 is the top byte of the low word of /hardlink-test/foo's i_size.
+    // Counterexample: byte 9396 is the top byte of the low word of /hardlink-test/test.sh's i_size (a hardlink with its own record).
     const bytes = apply(readFileSync(V5_SHA256), { writes: [{ at: 9396, value: 1 }], truncate: undefined });
     const image = await openImage({ bootstrap: bytes });
-    const st = await image.stat("/hardlink-test/foo");
+    const st = await image.stat("/hardlink-test/test.sh");
     expect(st.size).toBe(2 ** 32 + 944);
-    await expect(image.readFile("/hardlink-test/foo")).rejects.toMatchObject({ code: "RAFS_CORRUPT" });
+    await expect(image.readFile("/hardlink-test/test.sh")).rejects.toMatchObject({ code: "RAFS_CORRUPT" });
   });
 });
