@@ -72,11 +72,9 @@ export async function runExtract(
             constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
             0o600,
           );
-          try {
-            await pipeline(image.createReadStream(e.path), fh.createWriteStream({ autoClose: false }));
-          } finally {
-            await fh.close();
-          }
+          // The write stream owns the handle and closes it on finish or error (an explicit
+          // close of a handle with an open stream waits for that stream forever).
+          await pipeline(image.createReadStream(e.path), fh.createWriteStream());
           if (st.nlink > 1) linked.set(st.ino, out);
           summary.files++;
           summary.bytes += st.size;
