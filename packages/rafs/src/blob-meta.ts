@@ -5,6 +5,7 @@ import { byteView, need, u32, u64 } from "./bytes.js";
 import { BlobFeatures } from "./constants.js";
 import { corrupt, RafsError, RafsErrorCode, unsupported } from "./errors.js";
 import type { CompressorName } from "./model.js";
+import { decodeZranContexts, ZRAN_CONTEXT_SIZE, type ZranContext } from "./zran/context.js";
 
 export const BLOB_META_MAGIC = 0xb10b_b10b;
 export const BLOB_META_HEADER_SIZE = 4096;
@@ -58,6 +59,8 @@ export interface BlobMeta {
   readonly header: BlobMetaHeader | undefined;
   chunk(index: number): ChunkMetaEntry;
   batchContext(index: number): BatchContext;
+  /** ZRAN blobs: inflate context `index` and its dictionary (the preceding window). */
+  zranContext(index: number): { readonly context: ZranContext; readonly dictionary: Uint8Array };
 }
 
 /** Decodes and validates the 4096-byte header. */
@@ -110,6 +113,28 @@ export function decodeChunkInfoArray(
       : { offset: 0, count: 0 };
   if (batchTable.count > 0)
     need(ci.length, batchTable.offset, batchTable.count * BATCH_CONTEXT_SIZE, `${where} batch table`);
+  let zran: { contexts: ZranContext[]; dictTable: number } | undefined;
+  const zranTable = () => {
+    if (zran !== undefined) return zran;
+    if (!(features & BlobFeatures.ZRAN) || header === undefined)
+      return corrupt("blob has no zran table", where);
+    // Contexts sit at s_ci_zran_offset in the CI buffer; the dictionary table follows them.
+    const dictTable = header.zranOffset + header.zranCount * ZRAN_CONTEXT_SIZE;
+    const dictSize = header.zranSize - header.zranCount * ZRAN_CONTEXT_SIZE;
+    if (dictSize < 0)
+      corrupt(`zran table of ${header.zranSize} bytes for ${header.zranCount} contexts`, where);
+    need(ci.length, header.zranOffset, header.zranSize, `${where} zran table`);
+    const contexts = decodeZranContexts(
+      ci,
+      header.zranOffset,
+      header.zranCount,
+      dictTable,
+      dictSize,
+      `${where} zran`,
+    );
+    zran = { contexts, dictTable };
+    return zran;
+  };
   return {
     features,
     entries,
@@ -128,6 +153,13 @@ export function decodeChunkInfoArray(
       if (index >= batchTable.count) corrupt(`batch index ${index} of ${batchTable.count}`, where);
       const o = batchTable.offset + index * BATCH_CONTEXT_SIZE;
       return { compressedSize: u32(b, o), uncompressedSize: u32(b, o + 4) };
+    },
+    zranContext(index: number) {
+      const table = zranTable();
+      const context = table.contexts[index];
+      if (context === undefined) return corrupt(`zran context ${index} of ${table.contexts.length}`, where);
+      const start = table.dictTable + context.dictOffset;
+      return { context, dictionary: ci.subarray(start, start + context.dictSize) };
     },
   };
 }

@@ -37,3 +37,6 @@ export type {
 export { detectFormat, openBootstrap } from "./open.js";
 export { decodeTarHeader, TAR_HEADER_SIZE, type TarSectionHeader } from "./tar-header.js";
 export { decodeTocEntries, locateToc, TOC_ENTRY_SIZE, TOC_NAME, type TocEntry, tocSection } from "./toc.js";
+export { decodeZranContexts, ZRAN_CONTEXT_SIZE, type ZranContext } from "./zran/context.js";
+export { DEFAULT_MAX_INFLATE_OUTPUT, type InflateRawOptions, inflateRaw } from "./zran/inflate.js";
+export { inflateZranContext, readZranChunk } from "./zran/read-chunk.js";

@@ -1,6 +1,7 @@
 // The format-neutral view of an image that `@rafscan/vfs` reads: inodes, directories, xattrs and
 // the extents that make up a file's bytes. v5, v6 and plain EROFS decoders all produce it.
 import type { BlobMeta } from "./blob-meta.js";
+import type { ZranContext } from "./zran/context.js";
 
 /** Which on-disk format an image uses. `erofs` is a plain EROFS image without the Nydus extension. */
 export type ImageFormat = "v5" | "v6" | "erofs";
@@ -71,8 +72,16 @@ export interface ChunkLocation {
     readonly uncompressedSize: number;
     readonly offset: number;
   };
-  /** Set for zran chunks: the inflate context index and offset in its output. */
-  readonly zran?: { readonly context: number; readonly offset: number };
+  /**
+   * Set for zran chunks: inflation restarts at `context` (a checkpoint in the original .tar.gz,
+   * which is the data blob) with `dictionary` as the window; the chunk is at `offset` in its output.
+   */
+  readonly zran?: {
+    readonly contextIndex: number;
+    readonly offset: number;
+    readonly context: ZranContext;
+    readonly dictionary: Uint8Array;
+  };
 }
 
 /** A piece of a file's content, in file order. Extents never overlap; gaps read as zeros. */

@@ -5,6 +5,7 @@ import {
   type ChunkLocation,
   decompress,
   type Extent,
+  inflateZranContext,
   loadCrc32c,
   loadHasher,
   RafsError,
@@ -90,15 +91,12 @@ export class ChunkReader {
     const where = `blob ${blob?.id ?? loc.blobIndex} chunk ${loc.chunkIndex}`;
     if (blob === undefined)
       throw new RafsError(RafsErrorCode.CORRUPT, "chunk refers to a missing blob", { where });
-    if (loc.zran !== undefined) {
-      throw new RafsError(RafsErrorCode.UNSUPPORTED, "unsupported feature: zran chunk data", {
-        where,
-        feature: "zran",
-      });
-    }
     const source = this.#source(loc.blobIndex);
     let data: Uint8Array;
-    if (loc.batch !== undefined) {
+    if (loc.zran !== undefined) {
+      const whole = await this.#zranOutput(loc.blobIndex, loc.zran, source, where, options);
+      data = whole.subarray(loc.zran.offset, loc.zran.offset + loc.uncompressedSize);
+    } else if (loc.batch !== undefined) {
       const batch = await this.#readRaw(
         source,
         loc.compressedOffset,
@@ -130,6 +128,36 @@ export class ChunkReader {
     }
     if (this.#verify) await this.#check(blob, loc, data, where);
     return data;
+  }
+
+  /**
+   * The whole output of one zran inflate context, shared by every chunk in it: decoding restarts
+   * at the context's checkpoint in the original .tar.gz (reference 4.9).
+   */
+  #zranOutput(
+    blobIndex: number,
+    zran: NonNullable<ChunkLocation["zran"]>,
+    source: BlobSource,
+    where: string,
+    options: ReadOptions,
+  ): Promise<Uint8Array> {
+    const key = `zran:${blobIndex}:${zran.contextIndex}`;
+    const hit = this.#cache.get(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    let p = this.#inflight.get(key);
+    if (p === undefined) {
+      const ctx = zran.context;
+      const w = `${where} zran context ${zran.contextIndex}`;
+      p = this.#readRaw(source, ctx.inOffset, ctx.inLen, w, options)
+        .then((input) => {
+          const out = inflateZranContext(input, ctx, zran.dictionary, w);
+          this.#cache.set(key, out);
+          return out;
+        })
+        .finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, p);
+    }
+    return p;
   }
 
   async #readRaw(source: BlobSource, offset: number, length: number, where: string, options: ReadOptions) {

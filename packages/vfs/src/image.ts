@@ -84,6 +84,7 @@ export class Image {
   readonly #sources: (blobIndex: number) => BlobSource;
   readonly #limits: Limits;
   readonly #maxReadFile: number;
+  readonly #opened: Map<number, BlobSource | undefined>;
   #metaReady: Promise<void> | undefined;
 
   constructor(raw: RafsImage, sources: BlobSources, options: ImageOptions = {}, stats = newImageStats()) {
@@ -92,9 +93,14 @@ export class Image {
     this.#limits = resolveLimits(options.limits);
     this.#maxReadFile = Math.min(options.maxReadFileSize ?? 1024 ** 3, constants.MAX_LENGTH);
     const blobs = raw.info.blobs;
+    // One source per blob for the image's lifetime: a resolver function may build a new source
+    // (and open a new file) on every call, and close() must reach the ones in use.
+    const picked = new Map<number, BlobSource | undefined>();
+    this.#opened = picked;
     this.#sources = (index) => {
       const blob = blobs[index];
-      const source = blob === undefined ? undefined : pickSource(sources, blob);
+      if (!picked.has(index)) picked.set(index, blob === undefined ? undefined : pickSource(sources, blob));
+      const source = picked.get(index);
       if (source === undefined) {
         const name = blob?.id ? `blob ${blob.id}` : `device ${index + 1}`;
         throw new RafsError(RafsErrorCode.BLOB_MISSING, `no source for ${name}`, { where: name });
@@ -293,17 +299,11 @@ export class Image {
     for await (const e of this.walk(root, options)) if (isMatch(e.path)) yield e.path;
   }
 
-  /** Closes every blob source. */
+  /** Closes every blob source the image opened. */
   async close(): Promise<void> {
-    const seen = new Set<BlobSource>();
-    for (const blob of this.raw.info.blobs) {
-      try {
-        seen.add(this.#sources(blob.index));
-      } catch {
-        // a missing source has nothing to close
-      }
-    }
-    await Promise.all([...seen].map((s) => s.close?.()));
+    const sources = new Set([...this.#opened.values()].filter((x) => x !== undefined));
+    this.#opened.clear();
+    await Promise.all([...sources].map((s) => s.close?.()));
   }
 
   #file(path: string, syscall: string) {

@@ -334,6 +334,10 @@ class V6Image implements RafsImage {
         checkChunkSizes(m.compressedSize, m.uncompressedSize, m.compressed, this.#limits, where);
       }
       const batch = m.batch === undefined ? undefined : meta.batchContext(m.batch.index);
+      const zran = m.zran === undefined ? undefined : meta.zranContext(m.zran.context);
+      if (zran !== undefined && (m.zran?.offset ?? 0) + m.uncompressedSize > zran.context.outLen) {
+        corrupt(`zran chunk lies outside its context's ${zran.context.outLen} output bytes`, where);
+      }
       return {
         blobIndex,
         chunkIndex,
@@ -353,7 +357,9 @@ class V6Image implements RafsImage {
                 offset: m.batch.offset,
               },
             }),
-        ...(m.zran === undefined ? {} : { zran: m.zran }),
+        ...(zran === undefined || m.zran === undefined
+          ? {}
+          : { zran: { contextIndex: m.zran.context, offset: m.zran.offset, ...zran } }),
       };
     }
     if (this.needsBlobMeta(blobIndex)) {
