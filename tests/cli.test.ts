@@ -163,6 +163,7 @@ describe.skipIf(!HAVE_FIXTURES)("rafscan on the RAFS v5 fixture", () => {
         files: 23,
         chunks: 23,
         chunksVerified: 23,
+        inodesVerified: 54,
         problems: [],
       });
       mkdirSync(join(dir, "blobs"));
@@ -174,6 +175,17 @@ describe.skipIf(!HAVE_FIXTURES)("rafscan on the RAFS v5 fixture", () => {
       const summary = JSON.parse(bad.stdout);
       expect(summary.ok).toBe(false);
       expect(summary.problems[0]).toMatchObject({ path: "/hardlink-test/foo", code: "RAFS_DIGEST_MISMATCH" });
+    });
+
+    it("fails on an inode digest that does not match the tree (v5 metadata checked against itself)", () => {
+      const boot = readFileSync(V5_SHA256);
+      boot[8544] = (boot[8544] ?? 0) ^ 1; // first byte of the root inode's digest
+      writeFileSync(join(dir, "bad-digest.boot"), boot);
+      const r = runCli(["check", join(dir, "bad-digest.boot"), "--blob-dir", V5_BLOBS, "--json"]);
+      expect(r.status).toBe(1);
+      expect(JSON.parse(r.stdout).problems).toEqual([
+        { path: "/", code: "RAFS_DIGEST_MISMATCH", message: "inode digest does not match its content" },
+      ]);
     });
 
     it("fails when a blob is missing", () => {

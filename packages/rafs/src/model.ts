@@ -35,6 +35,8 @@ export interface Inode {
   /** 512-byte blocks, as stored (v5) or computed from size. */
   readonly blocks: number;
   readonly hasXattrs: boolean;
+  /** v5 only: the inode digest (reference 2.10), checked by `rafscan check`. */
+  readonly digest?: Uint8Array;
 }
 
 /** One directory entry (never "." or ".."). */

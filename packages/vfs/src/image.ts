@@ -9,6 +9,7 @@ import {
   decodeName,
   type Extent,
   type ImageInfo,
+  type Inode,
   type Limits,
   RafsError,
   RafsErrorCode,
@@ -35,6 +36,8 @@ export interface WalkEntry {
   readonly stats: Stats;
   /** 0 for the starting directory. */
   readonly depth: number;
+  /** The decoded inode (format-level facts such as the v5 inode digest). */
+  readonly inode: Inode;
 }
 
 /** Options of {@link Image.walk}. */
@@ -274,7 +277,8 @@ export class Image {
       depth: number,
     ): AsyncGenerator<WalkEntry> {
       options.signal?.throwIfAborted();
-      const entry: WalkEntry = { path: p, stats: new Stats(self.raw.inode(id)), depth };
+      const inode = self.raw.inode(id);
+      const entry: WalkEntry = { path: p, stats: new Stats(inode), depth, inode };
       yield entry;
       if (entry.stats.type !== "dir" || (options.descend && !options.descend(entry))) return;
       // Directories cannot be hardlinked, so meeting one twice means the metadata loops.

@@ -2,6 +2,7 @@
 // metadata against itself (sizes, offsets, blob bounds). Exit 0 only if all is sound.
 import { type ChunkLocation, isRafsError } from "@rafscan/rafs";
 import { type Image, isFsError } from "@rafscan/vfs";
+import { expectedInodeDigest } from "../inode-digest.js";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
 
 /** One problem found by `check`. */
@@ -19,6 +20,8 @@ export interface CheckSummary {
   directories: number;
   symlinks: number;
   others: number;
+  /** v5: inodes whose digest was recomputed and matched. */
+  inodesVerified: number;
   chunks: number;
   chunksVerified: number;
   bytesVerified: number;
@@ -36,6 +39,7 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
     directories: 0,
     symlinks: 0,
     others: 0,
+    inodesVerified: 0,
     chunks: 0,
     chunksVerified: 0,
     bytesVerified: 0,
@@ -69,6 +73,20 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
             s.others++;
         }
         await image.listxattr(e.path, { noFollow: true });
+        const want = await expectedInodeDigest(image.raw, e.inode);
+        if (
+          want !== undefined &&
+          e.inode.digest !== undefined &&
+          Buffer.compare(want, e.inode.digest) !== 0
+        ) {
+          s.problems.push({
+            path: e.path,
+            code: "RAFS_DIGEST_MISMATCH",
+            message: "inode digest does not match its content",
+          });
+        } else if (want !== undefined) {
+          s.inodesVerified++;
+        }
         if (e.stats.type !== "file") continue;
         for (const ext of await image.fileExtents(e.path)) {
           if (ext.kind !== "chunk") continue;
@@ -108,7 +126,7 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
     for (const p of s.problems) io.stdout.write(`FAIL ${p.path}: ${p.code}: ${p.message}\n`);
     io.stdout.write(
       `${s.ok ? "OK" : "FAILED"}: ${s.entries} entries (${s.files} files, ${s.directories} dirs, ${s.symlinks} symlinks, ` +
-        `${s.others} other), ${s.chunksVerified}/${s.chunks} chunks verified, ${humanBytes(s.bytesVerified)}, ` +
+        `${s.others} other), ${s.chunksVerified}/${s.chunks} chunks verified, ${s.inodesVerified} inode digests, ${humanBytes(s.bytesVerified)}, ` +
         `${s.problems.length} problems\n`,
     );
   }

@@ -153,6 +153,7 @@ class V5Image implements RafsImage {
       rdev: u32(b, offset + 104),
       blocks: u64(b, offset + 72, `${where} i_blocks`),
       hasXattrs: (flags & RafsInodeFlags.XATTR) !== 0,
+      digest: this.#bytes.subarray(offset, offset + 32),
     };
     return {
       offset,
