@@ -41,8 +41,9 @@ export function decodeErofsXattrs(
   if (p + sharedCount * 4 > end) corrupt(`${sharedCount} shared xattr ids overrun the xattr area`, where);
   for (let i = 0; i < sharedCount; i++, p += 4) {
     const id = u32(b, p);
+    // xattr_blkaddr 0 is valid: mkfs.erofs may start the shared area in block 0, after the
+    // superblock, so ids are then offsets (in 4-byte units) from the start of the image.
     const off = sb.xattrBlkaddr * sb.blockSize + id * 4;
-    if (sb.xattrBlkaddr === 0) corrupt("shared xattr without a shared xattr area", where);
     out.push(decodeEntry(bytes, off, bytes.length, `${where} shared id ${id}`).xattr);
   }
   while (p < end) {
