@@ -1,6 +1,6 @@
 // Format detection and the single entry point that opens any supported bootstrap.
 import { RafsError, RafsErrorCode } from "./errors.js";
-import type { Limits } from "./limits.js";
+import { type Limits, resolveLimits } from "./limits.js";
 import type { ImageFormat, RafsImage } from "./model.js";
 import { openV5 } from "./v5/image.js";
 import { isV5 } from "./v5/superblock.js";
@@ -19,6 +19,16 @@ export function detectFormat(bytes: Uint8Array): "v5" | "v6-or-erofs" | undefine
  * root inode are decoded now; everything else is decoded on demand.
  */
 export function openBootstrap(bytes: Uint8Array, limits: Partial<Limits> = {}): RafsImage {
+  const max = resolveLimits(limits).maxBootstrapSize;
+  if (bytes.length > max) {
+    throw new RafsError(
+      RafsErrorCode.LIMIT,
+      `bootstrap of ${bytes.length} bytes exceeds maxBootstrapSize ${max}`,
+      {
+        where: "bootstrap",
+      },
+    );
+  }
   const format = detectFormat(bytes);
   if (format === "v5") return openV5(bytes, limits);
   if (format === "v6-or-erofs") return openV6(bytes, limits);

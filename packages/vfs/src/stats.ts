@@ -1,8 +1,35 @@
 // Stats and Dirent objects with node:fs's shape, built from decoded inodes.
 import type { FileType, Inode } from "@rafscan/rafs";
 
+/** The `isFile()`-style predicates node's Stats and Dirent share. */
+abstract class TypedEntry {
+  abstract readonly type: FileType;
+
+  isFile(): boolean {
+    return this.type === "file";
+  }
+  isDirectory(): boolean {
+    return this.type === "dir";
+  }
+  isSymbolicLink(): boolean {
+    return this.type === "symlink";
+  }
+  isCharacterDevice(): boolean {
+    return this.type === "chardev";
+  }
+  isBlockDevice(): boolean {
+    return this.type === "blockdev";
+  }
+  isFIFO(): boolean {
+    return this.type === "fifo";
+  }
+  isSocket(): boolean {
+    return this.type === "socket";
+  }
+}
+
 /** Like node's `fs.Stats`, plus the RAFS-specific `type` and nanosecond mtime. */
-export class Stats {
+export class Stats extends TypedEntry {
   readonly dev = 0;
   readonly ino: number;
   readonly mode: number;
@@ -22,6 +49,7 @@ export class Stats {
   readonly type: FileType;
 
   constructor(inode: Inode) {
+    super();
     this.ino = inode.ino;
     this.mode = inode.mode;
     this.nlink = inode.nlink;
@@ -51,37 +79,17 @@ export class Stats {
   get birthtime(): Date {
     return new Date(this.birthtimeMs);
   }
-  isFile(): boolean {
-    return this.type === "file";
-  }
-  isDirectory(): boolean {
-    return this.type === "dir";
-  }
-  isSymbolicLink(): boolean {
-    return this.type === "symlink";
-  }
-  isCharacterDevice(): boolean {
-    return this.type === "chardev";
-  }
-  isBlockDevice(): boolean {
-    return this.type === "blockdev";
-  }
-  isFIFO(): boolean {
-    return this.type === "fifo";
-  }
-  isSocket(): boolean {
-    return this.type === "socket";
-  }
 }
 
 /** Like node's `fs.Dirent`. */
-export class Dirent {
+export class Dirent extends TypedEntry {
   readonly name: string;
   /** The directory that holds the entry (node >= 20.12 calls it `parentPath`). */
   readonly parentPath: string;
   readonly type: FileType;
 
   constructor(name: string, parentPath: string, type: FileType) {
+    super();
     this.name = name;
     this.parentPath = parentPath;
     this.type = type;
@@ -90,26 +98,5 @@ export class Dirent {
   /** Deprecated alias of `parentPath`, as in node. */
   get path(): string {
     return this.parentPath;
-  }
-  isFile(): boolean {
-    return this.type === "file";
-  }
-  isDirectory(): boolean {
-    return this.type === "dir";
-  }
-  isSymbolicLink(): boolean {
-    return this.type === "symlink";
-  }
-  isCharacterDevice(): boolean {
-    return this.type === "chardev";
-  }
-  isBlockDevice(): boolean {
-    return this.type === "blockdev";
-  }
-  isFIFO(): boolean {
-    return this.type === "fifo";
-  }
-  isSocket(): boolean {
-    return this.type === "socket";
   }
 }

@@ -58,9 +58,6 @@ class V5Image implements RafsImage {
   readonly #blobs: BlobInfo[];
 
   constructor(bytes: Uint8Array, limits: Limits) {
-    if (bytes.length > limits.maxBootstrapSize) {
-      throw new RafsError(RafsErrorCode.LIMIT, `bootstrap of ${bytes.length} bytes exceeds maxBootstrapSize`);
-    }
     this.#bytes = bytes;
     this.#b = byteView(bytes);
     this.#limits = limits;

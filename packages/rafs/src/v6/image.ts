@@ -65,9 +65,6 @@ class V6Image implements RafsImage {
   #chunkTable: Map<number, number> | undefined;
 
   constructor(bytes: Uint8Array, limits: Limits) {
-    if (bytes.length > limits.maxBootstrapSize) {
-      throw new RafsError(RafsErrorCode.LIMIT, `image of ${bytes.length} bytes exceeds maxBootstrapSize`);
-    }
     this.#bytes = bytes;
     this.#b = byteView(bytes);
     this.#limits = limits;
