@@ -1,5 +1,6 @@
 // The rafscan command as users' scripts call it: output contracts (`ls --json` fields and order),
 // exit codes (0 ok, 1 failure, 2 usage), check, extract and inspect on real fixtures.
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -16,7 +17,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_FIXTURES, TOC_BLOB, V5_BLOBS, V5_SHA256, V6_BLOBS, V6_BOOT } from "./support/fixtures.js";
+import { buildErofs, HAVE_MKFS_EROFS } from "./support/erofs-image.js";
+import { CLI, HAVE_FIXTURES, TOC_BLOB, V5_BLOBS, V5_SHA256, V6_BLOBS, V6_BOOT } from "./support/fixtures.js";
 import { jsonLines, runCli } from "./support/run-cli.js";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
@@ -265,5 +267,22 @@ describe.skipIf(!HAVE_FIXTURES)("rafscan on RAFS v6 fixtures", () => {
     const rows = jsonLines<{ path: string; sha256?: string }>(r.stdout);
     expect(rows.map((e) => e.path)).toEqual(["/", "/error.rs", "/lib.rs", "/logger.rs"]);
     expect(rows[1]?.sha256).toBe("b23741280bb7fbbd48b68da04f1ee8a4559a3191fd26e7bc332fe9a82205750b");
+  });
+});
+
+describe.skipIf(!HAVE_MKFS_EROFS)("rafscan in a pipeline", () => {
+  it("stops quietly when stdout closes early (ls | head)", () => {
+    // 5000 entries print ~500 KiB, far more than a pipe buffers, so writes hit the closed pipe.
+    const spec = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`d/file-${i}`, ""]));
+    const built = buildErofs(spec);
+    try {
+      const cmd = `node ${JSON.stringify(CLI)} ls ${JSON.stringify(built.image)} -R --json | head -1; exit \${PIPESTATUS[0]}`;
+      const r = spawnSync("bash", ["-c", cmd], { timeout: 60_000 });
+      expect(r.stdout.toString().trim().split("\n")).toHaveLength(1);
+      expect(r.stderr.toString()).toBe("");
+      expect(r.status).toBe(0);
+    } finally {
+      built.cleanup();
+    }
   });
 });
