@@ -6,7 +6,7 @@ import {
   decodeBlobMetaHeader,
   decodeChunkInfoArray,
 } from "./blob-meta.js";
-import { decompress } from "./codec-shim.js";
+import { decompress } from "./codec/decompress.js";
 import { corrupt, RafsError, RafsErrorCode } from "./errors.js";
 import type { Limits } from "./limits.js";
 import type { BlobInfo } from "./model.js";
