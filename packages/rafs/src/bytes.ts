@@ -13,10 +13,21 @@ export function byteView(bytes: Uint8Array): ByteView {
 }
 
 /**
+ * Where a check happens, for error messages. Hot decoders pass a function so that the message is
+ * only built when a check fails.
+ */
+export type Where = string | (() => string);
+
+/** Resolves a {@link Where}. */
+export function whereText(where: Where): string {
+  return typeof where === "string" ? where : where();
+}
+
+/**
  * Checks that `[offset, offset + length)` lies inside a buffer of `size` bytes.
  * Works with any non-negative safe integers, so a caller can pass values read from disk directly.
  */
-export function need(size: number, offset: number, length: number, what: string): void {
+export function need(size: number, offset: number, length: number, what: Where): void {
   if (
     !Number.isSafeInteger(offset) ||
     !Number.isSafeInteger(length) ||
@@ -24,10 +35,13 @@ export function need(size: number, offset: number, length: number, what: string)
     length < 0 ||
     offset + length > size
   ) {
+    const w = whereText(what);
     throw new RafsError(
       RafsErrorCode.OUT_OF_BOUNDS,
-      `${what} at offset ${offset} length ${length} lies outside ${size} bytes`,
-      { where: what },
+      `${w} at offset ${offset} length ${length} lies outside ${size} bytes`,
+      {
+        where: w,
+      },
     );
   }
 }
@@ -46,11 +60,14 @@ export function u32(b: ByteView, off: number): number {
  * Reads a u64 and refuses values beyond `Number.MAX_SAFE_INTEGER`: every 64-bit field the
  * format uses as a size or offset must be exact in a JS number.
  */
-export function u64(b: ByteView, off: number, what: string): number {
+export function u64(b: ByteView, off: number, what: Where, field?: string): number {
   const lo = b.view.getUint32(off, true);
   const hi = b.view.getUint32(off + 4, true);
   if (hi > 0x1fffff) {
-    throw new RafsError(RafsErrorCode.CORRUPT, `${what} exceeds 2^53`, { where: what });
+    const w = whereText(what);
+    throw new RafsError(RafsErrorCode.CORRUPT, `${w}${field === undefined ? "" : ` ${field}`} exceeds 2^53`, {
+      where: w,
+    });
   }
   return hi * 0x1_0000_0000 + lo;
 }
@@ -76,14 +93,32 @@ export function isZero(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Compares two byte strings the way the builders sort names (unsigned byte-wise). */
+/**
+ * Compares two byte strings the way the builders sort names (unsigned byte-wise). A JS loop:
+ * names are short, and Buffer.compare's native call costs more than the comparison itself.
+ */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 /** Decodes a name or path from disk; invalid UTF-8 becomes U+FFFD (see docs/limits.md). */
 export function decodeName(bytes: Uint8Array): string {
+  // Most names are short ASCII: building the string directly skips TextDecoder's call overhead.
+  if (bytes.length <= 64) {
+    let s = "";
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i] as number;
+      if (c >= 0x80) return utf8.decode(bytes);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
   return utf8.decode(bytes);
 }
 

@@ -1,6 +1,6 @@
 // Chunk digests (blake3, sha256) and the per-chunk CRC-32C, as listed in reference section 5.3.
 import { createHash } from "node:crypto";
-import { createBLAKE3, createCRC32, type IHasher } from "hash-wasm";
+import type { IHasher } from "hash-wasm";
 import type { DigesterName } from "./model.js";
 
 /** A synchronous chunk digester, obtained once with {@link loadHasher}. */
@@ -27,7 +27,7 @@ function sha256Hasher(): ChunkHasher {
 }
 
 async function blake3Hasher(): Promise<ChunkHasher> {
-  const wasm: IHasher = await createBLAKE3();
+  const wasm: IHasher = await (await loadHashWasm()).createBLAKE3();
   return {
     name: "blake3",
     digest(data) {
@@ -59,20 +59,30 @@ export function loadHasher(name: DigesterName): Promise<ChunkHasher> {
  */
 export function loadCrc32c(): Promise<(data: Uint8Array) => number> {
   if (crc32c === undefined) {
-    const pending = createCRC32(CRC32C_POLY_REFLECTED).then((wasm) => (data: Uint8Array): number => {
-      wasm.init();
-      wasm.update(data);
-      // hash-wasm returns the CRC big-endian, as the conventional hex string prints it.
-      const d = wasm.digest("binary");
-      return (
-        (((d[0] as number) << 24) | ((d[1] as number) << 16) | ((d[2] as number) << 8) | (d[3] as number)) >>>
-        0
-      );
-    });
+    const pending = loadHashWasm()
+      .then((m) => m.createCRC32(CRC32C_POLY_REFLECTED))
+      .then((wasm) => (data: Uint8Array): number => {
+        wasm.init();
+        wasm.update(data);
+        // hash-wasm returns the CRC big-endian, as the conventional hex string prints it.
+        const d = wasm.digest("binary");
+        return (
+          (((d[0] as number) << 24) |
+            ((d[1] as number) << 16) |
+            ((d[2] as number) << 8) |
+            (d[3] as number)) >>>
+          0
+        );
+      });
     crc32c = pending;
     pending.catch(() => {
       crc32c = undefined;
     });
   }
   return crc32c;
+}
+
+/** hash-wasm carries every algorithm's WASM inline; loading it costs ~40 ms, so only on first use. */
+function loadHashWasm(): Promise<typeof import("hash-wasm")> {
+  return import("hash-wasm");
 }

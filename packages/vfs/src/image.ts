@@ -5,6 +5,7 @@ import {
   type BlobInfo,
   blobMetaRange,
   type ChunkLocation,
+  type DirEntry,
   decodeBlobMetaSection,
   decodeName,
   type Extent,
@@ -16,7 +17,6 @@ import {
   type RafsImage,
   resolveLimits,
 } from "@rafscan/rafs";
-import picomatch from "picomatch";
 import type { BlobSource, ReadOptions } from "./blob-source.js";
 import { ChunkReader, type ChunkReaderOptions } from "./chunk-reader.js";
 import { FsError } from "./fs-error.js";
@@ -267,35 +267,64 @@ export class Image {
    * lstat; symlinks are not followed. `descend` prunes.
    */
   async *walk(path = "/", options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
+    let n = 0;
+    for (const entry of this.walkSync(path, options)) {
+      if ((++n & 0xff) === 0) options.signal?.throwIfAborted();
+      yield entry;
+    }
+  }
+
+  /**
+   * The synchronous form of {@link walk}: the metadata is in memory, so a walk needs no I/O, and
+   * skipping a promise per entry makes it about twice as fast on large trees.
+   */
+  *walkSync(path = "/", options: WalkOptions = {}): Generator<WalkEntry> {
+    options.signal?.throwIfAborted();
     const start = resolvePath(this.raw, path, true, "scandir");
     const seen = new Set<number>();
     const maxDepth = this.#limits.maxDepth;
-    const visit = async function* (
-      self: Image,
-      id: number,
-      p: string,
-      depth: number,
-    ): AsyncGenerator<WalkEntry> {
-      options.signal?.throwIfAborted();
-      const inode = self.raw.inode(id);
-      const entry: WalkEntry = { path: p, stats: new Stats(inode), depth, inode };
-      yield entry;
+    // An explicit stack of directory iterators: a recursive generator re-yields every entry once
+    // per level, which dominated walks of deep trees.
+    const stack: { entries: Iterator<DirEntry>; path: string; depth: number }[] = [];
+    const enter = (id: number, entry: WalkEntry) => {
       if (entry.stats.type !== "dir" || (options.descend && !options.descend(entry))) return;
       // Directories cannot be hardlinked, so meeting one twice means the metadata loops.
-      if (seen.has(id)) throw new RafsError(RafsErrorCode.CORRUPT, "directory cycle", { where: p });
+      if (seen.has(id)) throw new RafsError(RafsErrorCode.CORRUPT, "directory cycle", { where: entry.path });
       seen.add(id);
-      if (depth >= maxDepth)
-        throw new RafsError(RafsErrorCode.LIMIT, `deeper than ${maxDepth} levels`, { where: p });
-      for (const e of self.raw.readdir(id)) {
-        yield* visit(self, e.id, joinPath(p, entryName(e.name, p)), depth + 1);
+      if (entry.depth >= maxDepth) {
+        throw new RafsError(RafsErrorCode.LIMIT, `deeper than ${maxDepth} levels`, { where: entry.path });
       }
+      stack.push({ entries: this.raw.readdir(id)[Symbol.iterator](), path: entry.path, depth: entry.depth });
     };
-    yield* visit(this, start.id, start.path, 0);
+    const rootInode = this.raw.inode(start.id);
+    const root: WalkEntry = { path: start.path, stats: new Stats(rootInode), depth: 0, inode: rootInode };
+    yield root;
+    enter(start.id, root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as (typeof stack)[number];
+      const next = top.entries.next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      const e = next.value;
+      const inode = this.raw.inode(e.id);
+      const entry: WalkEntry = {
+        path: joinPath(top.path, entryName(e.name, top.path)),
+        stats: new Stats(inode),
+        depth: top.depth + 1,
+        inode,
+      };
+      yield entry;
+      enter(e.id, entry);
+    }
   }
 
   /** Paths matching a glob (picomatch syntax, `dot: true`), found by walking from its static base. */
   async *glob(pattern: string, options: ReadOptions = {}): AsyncGenerator<string> {
     const abs = pattern.startsWith("/") ? pattern : `/${pattern}`;
+    // picomatch loads on first use: most callers never glob, and start-up time matters to a CLI.
+    const { default: picomatch } = await import("picomatch");
     const { base } = picomatch.scan(abs);
     const isMatch = picomatch(abs, { dot: true });
     const root = base === "" ? "/" : base;

@@ -44,8 +44,8 @@ export class Stats extends TypedEntry {
   readonly mtimeMs: number;
   readonly ctimeMs: number;
   readonly birthtimeMs: number;
-  /** Modification time in nanoseconds since the epoch (exact, unlike `mtimeMs`). */
-  readonly mtimeNs: bigint;
+  readonly #mtimeSec: number;
+  readonly #mtimeNsec: number;
   readonly type: FileType;
 
   constructor(inode: Inode) {
@@ -59,7 +59,8 @@ export class Stats extends TypedEntry {
     this.size = inode.size;
     this.blocks = inode.blocks;
     this.type = inode.type;
-    this.mtimeNs = BigInt(inode.mtimeSec) * 1_000_000_000n + BigInt(inode.mtimeNsec);
+    this.#mtimeSec = inode.mtimeSec;
+    this.#mtimeNsec = inode.mtimeNsec;
     // Images keep one timestamp; atime, ctime and birthtime report it too.
     this.mtimeMs = inode.mtimeSec * 1000 + Math.floor(inode.mtimeNsec / 1e6);
     this.atimeMs = this.mtimeMs;
@@ -67,6 +68,10 @@ export class Stats extends TypedEntry {
     this.birthtimeMs = this.mtimeMs;
   }
 
+  /** Modification time in nanoseconds since the epoch (exact, unlike `mtimeMs`). */
+  get mtimeNs(): bigint {
+    return BigInt(this.#mtimeSec) * 1_000_000_000n + BigInt(this.#mtimeNsec);
+  }
   get mtime(): Date {
     return new Date(this.mtimeMs);
   }

@@ -1,6 +1,6 @@
 // EROFS directory blocks: 12-byte dirents followed by their names, sorted byte-wise across the
 // directory. Format: Linux fs/erofs/erofs_fs.h (erofs_dirent), fs/erofs/namei.c; reference 3.8.
-import { byteView, compareBytes, u8, u16, u64 } from "../bytes.js";
+import { type ByteView, byteView, compareBytes, u8, u16, u64 } from "../bytes.js";
 import { EROFS_DIRENT_SIZE } from "../constants.js";
 import { corrupt } from "../errors.js";
 import { fileTypeOfDirent } from "../file-type.js";
@@ -14,52 +14,102 @@ export interface RawDirent {
   readonly type: FileType | undefined;
 }
 
-/** Decodes one directory block of `block.length` bytes (the last block may be shorter). */
-export function decodeDirBlock(block: Uint8Array, where: string): RawDirent[] {
-  if (block.length < EROFS_DIRENT_SIZE) corrupt(`directory block of ${block.length} bytes`, where);
-  const b = byteView(block);
-  const firstNameOff = u16(b, 8);
-  // The first name starts right after the last dirent, which gives the entry count.
-  if (firstNameOff % EROFS_DIRENT_SIZE !== 0 || firstNameOff === 0 || firstNameOff > block.length) {
-    corrupt(`invalid first name offset ${firstNameOff}`, where);
+/** The name range of entry `i` of a block holding `count` entries, checked; NUL-trimmed if last. */
+function nameRange(
+  b: ByteView,
+  count: number,
+  firstNameOff: number,
+  i: number,
+  where: () => string,
+): [number, number] {
+  const block = b.bytes;
+  const o = i * EROFS_DIRENT_SIZE;
+  const nameOff = u16(b, o + 8);
+  const nextOff = i + 1 < count ? u16(b, o + EROFS_DIRENT_SIZE + 8) : block.length;
+  if (nameOff < firstNameOff || nextOff <= nameOff || nextOff > block.length) {
+    corrupt(`dirent ${i} name range [${nameOff}, ${nextOff}) is invalid`, where());
   }
-  const count = firstNameOff / EROFS_DIRENT_SIZE;
-  const out: RawDirent[] = [];
+  if (i + 1 < count) return [nameOff, nextOff];
+  // Only the last name of a block may be followed by NUL padding (Linux: strnlen).
+  const nul = block.indexOf(0, nameOff);
+  if (nul === nameOff) corrupt(`dirent ${i} has an empty name`, where());
+  return [nameOff, nul < 0 || nul > nextOff ? nextOff : nul];
+}
+
+/** Entry count of a block, from the first name offset (the names follow the last dirent). */
+function blockCount(b: ByteView, where: () => string): { count: number; firstNameOff: number } {
+  if (b.bytes.length < EROFS_DIRENT_SIZE) corrupt(`directory block of ${b.bytes.length} bytes`, where());
+  const firstNameOff = u16(b, 8);
+  if (firstNameOff % EROFS_DIRENT_SIZE !== 0 || firstNameOff === 0 || firstNameOff > b.bytes.length) {
+    corrupt(`invalid first name offset ${firstNameOff}`, where());
+  }
+  return { count: firstNameOff / EROFS_DIRENT_SIZE, firstNameOff };
+}
+
+function direntAt(b: ByteView, i: number, start: number, end: number, where: () => string): RawDirent {
+  const o = i * EROFS_DIRENT_SIZE;
+  const fileType = u8(b, o + 10);
+  if (fileType > 7) corrupt(`dirent ${i} has file type ${fileType}`, where());
+  return {
+    nid: u64(b, o, where, `dirent ${i} nid`),
+    name: b.bytes.subarray(start, end),
+    type: fileTypeOfDirent(fileType),
+  };
+}
+
+/** Decodes one directory block of `block.length` bytes (the last block may be shorter). */
+export function decodeDirBlock(block: Uint8Array, where: () => string): RawDirent[] {
+  const b = byteView(block);
+  const { count, firstNameOff } = blockCount(b, where);
+  const out: RawDirent[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const o = i * EROFS_DIRENT_SIZE;
-    const nameOff = u16(b, o + 8);
-    const nextOff = i + 1 < count ? u16(b, o + EROFS_DIRENT_SIZE + 8) : block.length;
-    if (nameOff < firstNameOff || nextOff <= nameOff || nextOff > block.length) {
-      corrupt(`dirent ${i} name range [${nameOff}, ${nextOff}) is invalid`, where);
-    }
-    let name = block.subarray(nameOff, nextOff);
-    // Only the last name of a block may be followed by NUL padding (Linux: strnlen).
-    if (i + 1 === count) {
-      const nul = name.indexOf(0);
-      if (nul === 0) corrupt(`dirent ${i} has an empty name`, where);
-      if (nul > 0) name = name.subarray(0, nul);
-    }
-    const fileType = u8(b, o + 10);
-    if (fileType > 7) corrupt(`dirent ${i} has file type ${fileType}`, where);
-    out.push({ nid: u64(b, o, `${where} dirent ${i} nid`), name, type: fileTypeOfDirent(fileType) });
+    const [start, end] = nameRange(b, count, firstNameOff, i, where);
+    out[i] = direntAt(b, i, start, end, where);
   }
   return out;
 }
 
-/** Binary search for `name` in one decoded block. */
-export function findInBlock(entries: readonly RawDirent[], name: Uint8Array): RawDirent | undefined {
+/**
+ * Looks `name` up in one block by binary search, comparing names in place (no entry is decoded
+ * except the one found). `position` says whether the name sorts before (-1) or after (1) every
+ * entry of the block, or inside its range (0).
+ */
+export function searchDirBlock(
+  block: Uint8Array,
+  name: Uint8Array,
+  where: () => string,
+): { position: -1 | 0 | 1; entry?: RawDirent } {
+  const b = byteView(block);
+  const { count, firstNameOff } = blockCount(b, where);
+  const cmp = (i: number): number => {
+    const [start, end] = nameRange(b, count, firstNameOff, i, where);
+    return compareRange(block, start, end, name);
+  };
+  if (cmp(0) > 0) return { position: -1 };
+  if (cmp(count - 1) < 0) return { position: 1 };
   let lo = 0;
-  let hi = entries.length - 1;
+  let hi = count - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const e = entries[mid];
-    if (e === undefined) break;
-    const c = compareBytes(e.name, name);
-    if (c === 0) return e;
+    const c = cmp(mid);
+    if (c === 0) {
+      const [start, end] = nameRange(b, count, firstNameOff, mid, where);
+      return { position: 0, entry: direntAt(b, mid, start, end, where) };
+    }
     if (c < 0) lo = mid + 1;
     else hi = mid - 1;
   }
-  return undefined;
+  return { position: 0 };
+}
+
+/** Byte-wise comparison of `bytes[start, end)` with `name`. */
+function compareRange(bytes: Uint8Array, start: number, end: number, name: Uint8Array): number {
+  const n = Math.min(end - start, name.length);
+  for (let i = 0; i < n; i++) {
+    const d = (bytes[start + i] as number) - (name[i] as number);
+    if (d !== 0) return d;
+  }
+  return end - start - name.length;
 }
 
 const DOT = new Uint8Array([0x2e]);

@@ -34,7 +34,7 @@ import type {
 } from "../model.js";
 import { checkChunkSizes } from "../v5/image.js";
 import { decodeDeviceTable, decodeRafsV6Blobs } from "./blob-table.js";
-import { decodeDirBlock, findInBlock, isDotEntry, type RawDirent } from "./dirents.js";
+import { decodeDirBlock, isDotEntry, searchDirBlock } from "./dirents.js";
 import { decodeErofsInode, type ErofsInode } from "./inode.js";
 import {
   decodeErofsSuperBlock,
@@ -128,7 +128,7 @@ class V6Image implements RafsImage {
   }
 
   #inode(nid: number): ErofsInode {
-    return decodeErofsInode(this.#bytes, this.#sb, nid);
+    return decodeErofsInode(this.#b, this.#sb, nid);
   }
 
   inode(id: number): Inode {
@@ -181,36 +181,42 @@ class V6Image implements RafsImage {
     return { head, tail: this.#bytes.subarray(tailOff, tailOff + tailSize) };
   }
 
-  #dirBlocks(nid: number): { count: number; block: (k: number) => RawDirent[] } {
+  /** A directory's block count and accessors for block k's bytes and their error label. */
+  #dirBlocks(nid: number): {
+    count: number;
+    bytes: (k: number) => Uint8Array;
+    where: (k: number) => () => string;
+  } {
     const e = this.#inode(nid);
-    const where = `EROFS directory nid ${nid}`;
-    if (e.type !== "dir") corrupt("not a directory", where);
+    const dirWhere = `EROFS directory nid ${nid}`;
+    if (e.type !== "dir") corrupt("not a directory", dirWhere);
     const { head, tail } = this.#flat(e);
     const blk = this.#sb.blockSize;
     const count = Math.ceil(e.size / blk);
-    if (count * (blk / 12) > this.#limits.maxDirEntries * 2 && count > 1) {
-      throw new RafsError(RafsErrorCode.LIMIT, `directory of ${e.size} bytes`, { where });
+    // Every entry takes at least 13 bytes (dirent and a 1-byte name).
+    if (count > 1 && (count * blk) / 13 > this.#limits.maxDirEntries * 2) {
+      throw new RafsError(RafsErrorCode.LIMIT, `directory of ${e.size} bytes`, { where: dirWhere });
     }
     return {
       count,
-      block: (k) => {
+      bytes: (k) => {
         const start = k * blk;
-        const bytes = start < head.length ? head.subarray(start, Math.min(start + blk, head.length)) : tail;
-        return decodeDirBlock(bytes, `${where} block ${k}`);
+        return start < head.length ? head.subarray(start, Math.min(start + blk, head.length)) : tail;
       },
+      where: (k) => () => `${dirWhere} block ${k}`,
     };
   }
 
   *readdir(id: number): Iterable<DirEntry> {
-    const { count, block } = this.#dirBlocks(id);
+    const dir = this.#dirBlocks(id);
     let prev: Uint8Array | undefined;
     let seen = 0;
-    for (let k = 0; k < count; k++) {
-      for (const d of block(k)) {
+    for (let k = 0; k < dir.count; k++) {
+      const where = dir.where(k);
+      for (const d of decodeDirBlock(dir.bytes(k), where)) {
         // Sorted order is what makes lookup's binary search valid; refuse a directory without it.
-        if (prev !== undefined && compareBytes(prev, d.name) >= 0) {
-          corrupt("directory entries are not sorted", `EROFS directory nid ${id} block ${k}`);
-        }
+        if (prev !== undefined && compareBytes(prev, d.name) >= 0)
+          corrupt("directory entries are not sorted", where());
         prev = d.name;
         if (isDotEntry(d.name)) continue;
         if (++seen > this.#limits.maxDirEntries) {
@@ -224,22 +230,19 @@ class V6Image implements RafsImage {
   }
 
   lookup(id: number, name: Uint8Array): DirEntry | undefined {
-    const { count, block } = this.#dirBlocks(id);
-    // Binary search over blocks by their first name, then inside the block.
+    const dir = this.#dirBlocks(id);
+    // Binary search over blocks by their first and last names, then inside the block, comparing
+    // names in place.
     let lo = 0;
-    let hi = count - 1;
+    let hi = dir.count - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const entries = block(mid);
-      const first = entries[0];
-      const last = entries[entries.length - 1];
-      if (first === undefined || last === undefined) return undefined;
-      if (compareBytes(name, first.name) < 0) hi = mid - 1;
-      else if (compareBytes(name, last.name) > 0) lo = mid + 1;
+      const { position, entry } = searchDirBlock(dir.bytes(mid), name, dir.where(mid));
+      if (position < 0) hi = mid - 1;
+      else if (position > 0) lo = mid + 1;
       else {
-        const hit = findInBlock(entries, name);
-        if (hit === undefined || isDotEntry(hit.name)) return undefined;
-        return { name: hit.name, id: hit.nid, type: hit.type ?? this.#inode(hit.nid).type };
+        if (entry === undefined || isDotEntry(entry.name)) return undefined;
+        return { name: entry.name, id: entry.nid, type: entry.type ?? this.#inode(entry.nid).type };
       }
     }
     return undefined;

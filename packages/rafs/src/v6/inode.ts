@@ -1,6 +1,6 @@
 // EROFS on-disk inodes, compact (32 B) and extended (64 B). Format: Linux fs/erofs/erofs_fs.h
 // (erofs_inode_compact, erofs_inode_extended); nydus layout/v6.rs; reference section 3.6.
-import { byteView, need, u16, u32, u64 } from "../bytes.js";
+import { type ByteView, need, u16, u32, u64 } from "../bytes.js";
 import { EROFS_INODE_COMPACT_SIZE, EROFS_INODE_EXTENDED_SIZE, EROFS_INODE_SLOT_SIZE } from "../constants.js";
 import { corrupt } from "../errors.js";
 import { fileTypeOfMode } from "../file-type.js";
@@ -34,20 +34,21 @@ export function inodeOffset(sb: ErofsSuperBlock, nid: number): number {
   return sb.metaBlkaddr * sb.blockSize + nid * EROFS_INODE_SLOT_SIZE;
 }
 
-/** Decodes the inode at `nid`. */
-export function decodeErofsInode(bytes: Uint8Array, sb: ErofsSuperBlock, nid: number): ErofsInode {
+/** Decodes the inode at `nid`; `b` views the whole image (one DataView per image, not per inode). */
+export function decodeErofsInode(b: ByteView, sb: ErofsSuperBlock, nid: number): ErofsInode {
   if (!Number.isSafeInteger(nid) || nid < 0) corrupt(`invalid nid ${nid}`, "EROFS inode");
   const offset = inodeOffset(sb, nid);
-  const where = `EROFS inode nid ${nid} @0x${offset.toString(16)}`;
-  need(bytes.length, offset, EROFS_INODE_COMPACT_SIZE, where);
-  const b = byteView(bytes);
+  // Built only when a check fails: this runs once per entry of every walk.
+  const where = () => `EROFS inode nid ${nid} @0x${offset.toString(16)}`;
+  const size = b.bytes.length;
+  need(size, offset, EROFS_INODE_COMPACT_SIZE, where);
   const format = u16(b, offset);
   // Bits 0 (version) and 1..3 (data layout) are all Linux defines; others are refused.
-  if (format & ~0xf) corrupt(`unknown i_format bits 0x${format.toString(16)}`, where);
+  if (format & ~0xf) corrupt(`unknown i_format bits 0x${format.toString(16)}`, where());
   const extended = (format & 1) === 1;
   const layout = (format >> 1) & 0x7;
   const inodeSize = extended ? EROFS_INODE_EXTENDED_SIZE : EROFS_INODE_COMPACT_SIZE;
-  need(bytes.length, offset, inodeSize, where);
+  if (extended) need(size, offset, inodeSize, where);
   const xattrIcount = u16(b, offset + 2);
   const xattrSize = xattrIcount === 0 ? 0 : 12 + (xattrIcount - 1) * 4;
   const mode = u16(b, offset + 4);
@@ -63,11 +64,11 @@ export function decodeErofsInode(bytes: Uint8Array, sb: ErofsSuperBlock, nid: nu
       xattrIcount,
       type,
       mode,
-      size: u64(b, offset + 8, `${where} i_size`),
+      size: u64(b, offset + 8, where, "i_size"),
       iu: u32(b, offset + 16),
       uid: u32(b, offset + 24),
       gid: u32(b, offset + 28),
-      mtimeSec: u64(b, offset + 32, `${where} i_mtime`),
+      mtimeSec: u64(b, offset + 32, where, "i_mtime"),
       mtimeNsec: u32(b, offset + 40),
       nlink: u32(b, offset + 44),
     };
