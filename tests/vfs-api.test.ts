@@ -165,6 +165,14 @@ describe.skipIf(!HAVE_MKFS_EROFS)("Image API over a mkfs.erofs image", () => {
     expect(pruned).toEqual(["/usr", "/usr/lib", "/usr/lib/big.bin", "/usr/share"]);
   });
 
+  it("walkSync yields exactly what walk yields", async () => {
+    const asyncPaths: string[] = [];
+    for await (const e of image.walk("/")) asyncPaths.push(`${e.path} ${e.stats.ino} ${e.depth}`);
+    const syncPaths = [...image.walkSync("/")].map((e) => `${e.path} ${e.stats.ino} ${e.depth}`);
+    expect(syncPaths).toEqual(asyncPaths);
+    expect(syncPaths.length).toBeGreaterThan(50);
+  });
+
   it("globs from the pattern's static base", async () => {
     const found: string[] = [];
     for await (const p of image.glob("/usr/**/*.txt")) found.push(p);
