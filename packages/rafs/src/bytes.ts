@@ -98,7 +98,7 @@ export function isZero(bytes: Uint8Array): boolean {
  * names are short, and Buffer.compare's native call costs more than the comparison itself.
  */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const d = (a[i] as number) - (b[i] as number);
     if (d !== 0) return d;

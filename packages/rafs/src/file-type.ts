@@ -5,8 +5,8 @@ import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK 
 import { corrupt } from "./errors.js";
 import type { FileType } from "./model.js";
 
-/** The FileType of an st_mode; an unknown type is corrupt metadata. */
-export function fileTypeOfMode(mode: number, where: Where): FileType {
+/** The FileType of an st_mode, or undefined for an invalid type. */
+export function modeType(mode: number): FileType | undefined {
   switch (mode & S_IFMT) {
     case S_IFREG:
       return "file";
@@ -23,8 +23,13 @@ export function fileTypeOfMode(mode: number, where: Where): FileType {
     case S_IFSOCK:
       return "socket";
     default:
-      return corrupt(`invalid file type in mode 0o${mode.toString(8)}`, whereText(where));
+      return undefined;
   }
+}
+
+/** The FileType of an st_mode; an unknown type is corrupt metadata. */
+export function fileTypeOfMode(mode: number, where: Where): FileType {
+  return modeType(mode) ?? corrupt(`invalid file type in mode 0o${mode.toString(8)}`, whereText(where));
 }
 
 const DIRENT_TYPES: readonly FileType[] = ["file", "dir", "chardev", "blockdev", "fifo", "socket", "symlink"];

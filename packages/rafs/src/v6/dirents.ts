@@ -6,22 +6,20 @@ import { corrupt } from "../errors.js";
 import { fileTypeOfDirent } from "../file-type.js";
 import type { FileType } from "../model.js";
 
-/** A raw directory entry, "." and ".." included. */
+/** A raw directory entry, "." and ".." included; `id` is the nid. */
 export interface RawDirent {
-  readonly nid: number;
+  readonly id: number;
   readonly name: Uint8Array;
   /** From e_file_type; undefined when the entry says "unknown" (0). */
   readonly type: FileType | undefined;
 }
 
-/** The name range of entry `i` of a block holding `count` entries, checked; NUL-trimmed if last. */
-function nameRange(
-  b: ByteView,
-  count: number,
-  firstNameOff: number,
-  i: number,
-  where: () => string,
-): [number, number] {
+/**
+ * Where the name of entry `i` ends (its start is the entry's e_nameoff), checked; the last name
+ * of a block is cut at its first NUL (Linux: strnlen). Returns a number, not a range, because it
+ * runs once per entry of every walk.
+ */
+function nameEnd(b: ByteView, count: number, firstNameOff: number, i: number, where: () => string): number {
   const block = b.bytes;
   const o = i * EROFS_DIRENT_SIZE;
   const nameOff = u16(b, o + 8);
@@ -29,11 +27,10 @@ function nameRange(
   if (nameOff < firstNameOff || nextOff <= nameOff || nextOff > block.length) {
     corrupt(`dirent ${i} name range [${nameOff}, ${nextOff}) is invalid`, where());
   }
-  if (i + 1 < count) return [nameOff, nextOff];
-  // Only the last name of a block may be followed by NUL padding (Linux: strnlen).
+  if (i + 1 < count) return nextOff;
   const nul = block.indexOf(0, nameOff);
   if (nul === nameOff) corrupt(`dirent ${i} has an empty name`, where());
-  return [nameOff, nul < 0 || nul > nextOff ? nextOff : nul];
+  return nul < 0 || nul > nextOff ? nextOff : nul;
 }
 
 /** Entry count of a block, from the first name offset (the names follow the last dirent). */
@@ -46,13 +43,13 @@ function blockCount(b: ByteView, where: () => string): { count: number; firstNam
   return { count: firstNameOff / EROFS_DIRENT_SIZE, firstNameOff };
 }
 
-function direntAt(b: ByteView, i: number, start: number, end: number, where: () => string): RawDirent {
+function direntAt(b: ByteView, i: number, end: number, where: () => string): RawDirent {
   const o = i * EROFS_DIRENT_SIZE;
   const fileType = u8(b, o + 10);
   if (fileType > 7) corrupt(`dirent ${i} has file type ${fileType}`, where());
   return {
-    nid: u64(b, o, where, `dirent ${i} nid`),
-    name: b.bytes.subarray(start, end),
+    id: u64(b, o, where, "dirent nid"),
+    name: b.bytes.subarray(u16(b, o + 8), end),
     type: fileTypeOfDirent(fileType),
   };
 }
@@ -62,10 +59,7 @@ export function decodeDirBlock(block: Uint8Array, where: () => string): RawDiren
   const b = byteView(block);
   const { count, firstNameOff } = blockCount(b, where);
   const out: RawDirent[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const [start, end] = nameRange(b, count, firstNameOff, i, where);
-    out[i] = direntAt(b, i, start, end, where);
-  }
+  for (let i = 0; i < count; i++) out[i] = direntAt(b, i, nameEnd(b, count, firstNameOff, i, where), where);
   return out;
 }
 
@@ -81,10 +75,8 @@ export function searchDirBlock(
 ): { position: -1 | 0 | 1; entry?: RawDirent } {
   const b = byteView(block);
   const { count, firstNameOff } = blockCount(b, where);
-  const cmp = (i: number): number => {
-    const [start, end] = nameRange(b, count, firstNameOff, i, where);
-    return compareRange(block, start, end, name);
-  };
+  const cmp = (i: number): number =>
+    compareRange(block, u16(b, i * EROFS_DIRENT_SIZE + 8), nameEnd(b, count, firstNameOff, i, where), name);
   if (cmp(0) > 0) return { position: -1 };
   if (cmp(count - 1) < 0) return { position: 1 };
   let lo = 0;
@@ -92,10 +84,8 @@ export function searchDirBlock(
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const c = cmp(mid);
-    if (c === 0) {
-      const [start, end] = nameRange(b, count, firstNameOff, mid, where);
-      return { position: 0, entry: direntAt(b, mid, start, end, where) };
-    }
+    if (c === 0)
+      return { position: 0, entry: direntAt(b, mid, nameEnd(b, count, firstNameOff, mid, where), where) };
     if (c < 0) lo = mid + 1;
     else hi = mid - 1;
   }

@@ -224,7 +224,10 @@ class V6Image implements RafsImage {
             where: `EROFS directory nid ${id}`,
           });
         }
-        yield { name: d.name, id: d.nid, type: d.type ?? this.#inode(d.nid).type };
+        // Entries that carry their type are yielded as decoded; "unknown" asks the inode.
+        yield d.type === undefined
+          ? { name: d.name, id: d.id, type: this.#inode(d.id).type }
+          : (d as DirEntry);
       }
     }
   }
@@ -242,7 +245,7 @@ class V6Image implements RafsImage {
       else if (position > 0) lo = mid + 1;
       else {
         if (entry === undefined || isDotEntry(entry.name)) return undefined;
-        return { name: entry.name, id: entry.nid, type: entry.type ?? this.#inode(entry.nid).type };
+        return { name: entry.name, id: entry.id, type: entry.type ?? this.#inode(entry.id).type };
       }
     }
     return undefined;

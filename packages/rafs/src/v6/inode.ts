@@ -3,7 +3,7 @@
 import { type ByteView, need, u16, u32, u64 } from "../bytes.js";
 import { EROFS_INODE_COMPACT_SIZE, EROFS_INODE_EXTENDED_SIZE, EROFS_INODE_SLOT_SIZE } from "../constants.js";
 import { corrupt } from "../errors.js";
-import { fileTypeOfMode } from "../file-type.js";
+import { modeType } from "../file-type.js";
 import type { FileType } from "../model.js";
 import type { ErofsSuperBlock } from "./superblock.js";
 
@@ -38,21 +38,22 @@ export function inodeOffset(sb: ErofsSuperBlock, nid: number): number {
 export function decodeErofsInode(b: ByteView, sb: ErofsSuperBlock, nid: number): ErofsInode {
   if (!Number.isSafeInteger(nid) || nid < 0) corrupt(`invalid nid ${nid}`, "EROFS inode");
   const offset = inodeOffset(sb, nid);
-  // Built only when a check fails: this runs once per entry of every walk.
-  const where = () => `EROFS inode nid ${nid} @0x${offset.toString(16)}`;
   const size = b.bytes.length;
-  need(size, offset, EROFS_INODE_COMPACT_SIZE, where);
+  // This runs once per entry of every walk: the label is built only when a check fails.
+  if (offset + EROFS_INODE_COMPACT_SIZE > size)
+    need(size, offset, EROFS_INODE_COMPACT_SIZE, inodeWhere(nid, offset));
   const format = u16(b, offset);
   // Bits 0 (version) and 1..3 (data layout) are all Linux defines; others are refused.
-  if (format & ~0xf) corrupt(`unknown i_format bits 0x${format.toString(16)}`, where());
+  if (format & ~0xf) corrupt(`unknown i_format bits 0x${format.toString(16)}`, inodeWhere(nid, offset));
   const extended = (format & 1) === 1;
   const layout = (format >> 1) & 0x7;
   const inodeSize = extended ? EROFS_INODE_EXTENDED_SIZE : EROFS_INODE_COMPACT_SIZE;
-  if (extended) need(size, offset, inodeSize, where);
+  if (offset + inodeSize > size) need(size, offset, inodeSize, inodeWhere(nid, offset));
   const xattrIcount = u16(b, offset + 2);
   const xattrSize = xattrIcount === 0 ? 0 : 12 + (xattrIcount - 1) * 4;
   const mode = u16(b, offset + 4);
-  const type = fileTypeOfMode(mode, where);
+  const type =
+    modeType(mode) ?? corrupt(`invalid file type in mode 0o${mode.toString(8)}`, inodeWhere(nid, offset));
   if (extended) {
     return {
       nid,
@@ -64,11 +65,11 @@ export function decodeErofsInode(b: ByteView, sb: ErofsSuperBlock, nid: number):
       xattrIcount,
       type,
       mode,
-      size: u64(b, offset + 8, where, "i_size"),
+      size: u64(b, offset + 8, "EROFS inode", "i_size"),
       iu: u32(b, offset + 16),
       uid: u32(b, offset + 24),
       gid: u32(b, offset + 28),
-      mtimeSec: u64(b, offset + 32, where, "i_mtime"),
+      mtimeSec: u64(b, offset + 32, "EROFS inode", "i_mtime"),
       mtimeNsec: u32(b, offset + 40),
       nlink: u32(b, offset + 44),
     };
@@ -92,4 +93,8 @@ export function decodeErofsInode(b: ByteView, sb: ErofsSuperBlock, nid: number):
     mtimeSec: sb.buildTime,
     mtimeNsec: sb.buildTimeNsec,
   };
+}
+
+function inodeWhere(nid: number, offset: number): string {
+  return `EROFS inode nid ${nid} @0x${offset.toString(16)}`;
 }
