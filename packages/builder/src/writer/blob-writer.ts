@@ -135,7 +135,7 @@ export class BlobWriter {
 
     // blob.digest: each chunk's digest in CI order.
     const digests = new Uint8Array(this.#chunks.length * 32);
-    this.#chunks.forEach((c, i) => digests.set(c.digest, i * 32));
+    for (const [i, c] of this.#chunks.entries()) digests.set(c.digest, i * 32);
     const digestOffset = this.#pos;
     await this.#write(digests);
     await this.#write(sectionTarHeader("blob.digest", digests.length));
