@@ -9,6 +9,7 @@ import { BlobWriter, type FinishedBlob } from "./writer/blob-writer.js";
 import type { ChunkRef } from "./writer/chunk-ref.js";
 import { type DigestFn, digestFn } from "./writer/digests.js";
 import type { ImageEntry, ImageNode } from "./writer/image-node.js";
+import { writeV5Bootstrap } from "./writer/v5-bootstrap.js";
 import { writeV6Bootstrap } from "./writer/v6-bootstrap.js";
 
 /** What a build produced. */
@@ -59,8 +60,9 @@ export async function buildImage(
   if (chunkSize < 0x1000 || chunkSize > 0x100_0000 || (chunkSize & (chunkSize - 1)) !== 0) {
     throw new BuildError("BUILD_OPTION", `chunk size ${chunkSize} is not a power of two in [4 KiB, 16 MiB]`);
   }
-  if ((options.fsVersion ?? 6) !== 6)
-    throw new BuildError("BUILD_OPTION", "only --fs-version 6 is written so far");
+  const fsVersion = options.fsVersion ?? 6;
+  if (fsVersion !== 5 && fsVersion !== 6)
+    throw new BuildError("BUILD_OPTION", `unknown fs version ${fsVersion}`);
   const blobDir = join(options.outDir, "blobs");
   await mkdir(blobDir, { recursive: true });
   const hash = await digestFn(digester);
@@ -92,18 +94,14 @@ export async function buildImage(
         continue;
       }
       w.ref.index = finished.length;
-      finished.push(await w.finish());
+      finished.push(await w.finish({ sections: fsVersion === 6 }));
     }
     const tree = freeze(root);
     const prefetch = (options.prefetch ?? []).map((p) => lookup(tree, p));
-    const bootstrap = writeV6Bootstrap({
-      root: tree,
-      blobs: finished,
-      chunkSize,
-      compressor,
-      digester,
-      prefetch,
-    });
+    const bootstrap =
+      fsVersion === 6
+        ? writeV6Bootstrap({ root: tree, blobs: finished, chunkSize, compressor, digester, prefetch })
+        : writeV5Bootstrap({ root: tree, blobs: finished, chunkSize, compressor, digester, hash, prefetch });
     await writeFile(bootstrapTmp, bootstrap);
     await rename(bootstrapTmp, join(options.outDir, "bootstrap"));
     return { bootstrap: join(options.outDir, "bootstrap"), blobs: finished, progress };

@@ -97,10 +97,22 @@ export class BlobWriter {
     return ref;
   }
 
-  /** Writes the tail sections, closes the file and names it by its sha256. */
-  async finish(): Promise<FinishedBlob> {
+  /**
+   * Writes the tail sections (v6; a v5 blob is its chunk data alone, as nydus writes it), closes
+   * the file and names it by its sha256.
+   */
+  async finish(options: { sections?: boolean } = {}): Promise<FinishedBlob> {
     const sha = (b: Uint8Array) => createHash("sha256").update(b).digest();
     const dataSize = this.#pos;
+    if (options.sections === false)
+      return this.#close({
+        ciOffset: 0,
+        ciStored: 0,
+        ci: 0,
+        ciCompressor: "none",
+        tocSize: 0,
+        tocDigest: new Uint8Array(32),
+      });
     // image.blob: its TOC digest covers the data and its tar header (reference 4.3).
     const dataHeader = sectionTarHeader("image.blob", dataSize);
     // The blob-id hash has seen exactly the data so far: a copy of it gives the section digest
@@ -180,6 +192,24 @@ export class BlobWriter {
     await this.#write(tocHeader);
     const tocDigest = createHash("sha256").update(toc).update(tocHeader).digest();
 
+    return this.#close({
+      ciOffset,
+      ciStored: ciStored.length,
+      ci: ci.length,
+      ciCompressor,
+      tocSize: toc.length + 512,
+      tocDigest,
+    });
+  }
+
+  async #close(t: {
+    ciOffset: number;
+    ciStored: number;
+    ci: number;
+    ciCompressor: CompressorName;
+    tocSize: number;
+    tocDigest: Uint8Array;
+  }): Promise<FinishedBlob> {
     await this.#fh?.close();
     this.#fh = undefined;
     const id = this.#hash.digest("hex");
@@ -190,13 +220,13 @@ export class BlobWriter {
       path,
       size: this.#pos,
       chunkCount: this.#chunks.length,
-      uncompressedSize,
-      ciCompressor,
-      ciOffset,
-      ciCompressedSize: ciStored.length,
-      ciUncompressedSize: ci.length,
-      tocSize: toc.length + 512,
-      tocDigest,
+      uncompressedSize: Math.ceil(this.#uncompressedEnd / ALIGN) * ALIGN,
+      ciCompressor: t.ciCompressor,
+      ciOffset: t.ciOffset,
+      ciCompressedSize: t.ciStored,
+      ciUncompressedSize: t.ci,
+      tocSize: t.tocSize,
+      tocDigest: t.tocDigest,
     };
   }
 
