@@ -146,7 +146,7 @@ export function writeV5Bootstrap(input: V5BootstrapInput): Uint8Array {
   v.setBigUint64(72, BigInt(extTableOffset), true);
   // The table holds each index's record offset divided by 8.
   for (const s of slots) v.setUint32(inodeTableOffset + 4 * (s.index - 1), s.offset / 8, true);
-  prefetch.forEach((ino, i) => v.setUint32(prefetchOffset + 4 * i, ino, true));
+  for (const [i, ino] of prefetch.entries()) v.setUint32(prefetchOffset + 4 * i, ino, true);
   out.set(blobTable, blobTableOffset);
   input.blobs.forEach((b, i) => {
     const o = extTableOffset + 64 * i;
