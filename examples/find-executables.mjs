@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Walks an image's metadata (no file data is read) and prints executable regular files with
 // their sizes, skipping /proc-like trees. Usage: node find-executables.mjs [BOOTSTRAP]
-import { SAMPLE_BOOTSTRAP } from "@rafscan/cli";
+import { join } from "node:path";
+import { sampleImage } from "@rafscan/cli";
 import { openImage } from "@rafscan/vfs";
 
-const bootstrap = process.argv[2] ?? SAMPLE_BOOTSTRAP;
+const bootstrap = process.argv[2] ?? join(await sampleImage(), "bootstrap");
 
 const image = await openImage({ bootstrap });
 try {

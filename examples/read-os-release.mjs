@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Reads /etc/os-release from an image without mounting it: only the bootstrap and the chunks of
 // that one file are read. Usage: node read-os-release.mjs [BOOTSTRAP] [BLOB_DIR]
-// (defaults to the sample image bundled with @rafscan/cli).
+// (defaults to the sample image @rafscan/cli builds).
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { SAMPLE_BOOTSTRAP } from "@rafscan/cli";
+import { sampleImage } from "@rafscan/cli";
 import { FileBlobSource, openImage } from "@rafscan/vfs";
 
-const bootstrap = process.argv[2] ?? SAMPLE_BOOTSTRAP;
+const bootstrap = process.argv[2] ?? join(await sampleImage(), "bootstrap");
 const blobDir = process.argv[3] ?? join(bootstrap, "../blobs");
 const blobIds = new Set(existsSync(blobDir) ? readdirSync(blobDir) : []);
 

@@ -3,11 +3,11 @@
 // how errors are typed. Usage: node verify-image.mjs [BOOTSTRAP] [BLOB_DIR]
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { SAMPLE_BOOTSTRAP } from "@rafscan/cli";
+import { sampleImage } from "@rafscan/cli";
 import { isRafsError } from "@rafscan/rafs";
 import { FileBlobSource, isFsError, openImage } from "@rafscan/vfs";
 
-const bootstrap = process.argv[2] ?? SAMPLE_BOOTSTRAP;
+const bootstrap = process.argv[2] ?? join(await sampleImage(), "bootstrap");
 const blobDir = process.argv[3] ?? join(bootstrap, "../blobs");
 const ids = new Set(existsSync(blobDir) ? readdirSync(blobDir) : []);
 

@@ -16,6 +16,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sampleImage } from "@rafscan/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildErofs, HAVE_MKFS_EROFS } from "./support/erofs-image.js";
 import { CLI, HAVE_FIXTURES, TOC_BLOB, V5_BLOBS, V5_SHA256, V6_BLOBS, V6_BOOT } from "./support/fixtures.js";
@@ -38,23 +39,18 @@ describe("rafscan usage", () => {
     expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: "USAGE" } });
   });
 
-  it("reports a missing path with node's error code and exit 1", () => {
-    const r = runCli([
-      "stat",
-      join(__dirname, "../packages/cli/assets/sample/bootstrap"),
-      "/no/such",
-      "--json",
-    ]);
+  it("reports a missing path with node's error code and exit 1", async () => {
+    const r = runCli(["stat", join(await sampleImage(), "bootstrap"), "/no/such", "--json"]);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stderr)).toEqual({
       error: { code: "ENOENT", message: "ENOENT: no such file or directory, lstat '/no/such'" },
     });
   });
 
-  it("uses the bundled sample image when IMAGE is omitted", () => {
+  it("uses the sample image (built by @rafscan/builder) when IMAGE is omitted", () => {
     const r = runCli(["ls", "-R", "--json"]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain("bundled sample");
+    expect(r.stderr).toContain("sample image built by @rafscan/builder");
     const paths = jsonLines<{ path: string }>(r.stdout).map((e) => e.path);
     expect(paths).toContain("/etc/os-release");
     expect(paths).toContain("/var/lib/dpkg/status");

@@ -1,14 +1,14 @@
 // Hostile input: random byte mutations and truncations of every real fixture (and of the data
 // blobs) only ever give a typed error or a valid result, never another exception or a hang.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sampleImage } from "@rafscan/cli";
 import { isRafsError } from "@rafscan/rafs";
 import { type BlobSource, isFsError, MemoryBlobSource, openImage } from "@rafscan/vfs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   HAVE_FIXTURES,
-  REPO_ROOT,
   TOC_BLOB,
   V5_BLOBS,
   V5_LEGACY,
@@ -18,7 +18,8 @@ import {
   V6_BOOT,
 } from "./support/fixtures.js";
 
-const SAMPLE = join(REPO_ROOT, "packages/cli/assets/sample/bootstrap");
+const SAMPLE = await sampleImage();
+const SAMPLE_BLOB = readdirSync(join(SAMPLE, "blobs"))[0] as string;
 const V5_BLOB_ID = "7334a2594e133cf8ae364189c2276b090fc490c627bcc3fb1077f0419a538e00";
 
 /** Opens, walks and reads everything; returns normally or throws whatever the reader threw. */
@@ -64,7 +65,11 @@ function apply(
 /** Mutations aimed at the metadata: most bytes of a bootstrap are in its first 64 KiB. */
 function metadataCases(): [string, Uint8Array, Record<string, BlobSource>][] {
   const cases: [string, Uint8Array, Record<string, BlobSource>][] = [
-    ["sample EROFS", readFileSync(SAMPLE), {}],
+    [
+      "sample RAFS v6 (built)",
+      readFileSync(join(SAMPLE, "bootstrap")),
+      { [SAMPLE_BLOB]: new MemoryBlobSource(readFileSync(join(SAMPLE, "blobs", SAMPLE_BLOB))) },
+    ],
   ];
   if (HAVE_FIXTURES) {
     cases.push(

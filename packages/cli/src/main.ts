@@ -28,7 +28,7 @@ Commands:
   extract IMAGE DEST [PATH...]   write files under DEST (never outside it)
 
 IMAGE is a bootstrap file, a data blob that carries one (TOC image.boot), or a build output
-directory (DIR/bootstrap). Without IMAGE, inspect/ls/check use the bundled sample image.
+directory (DIR/bootstrap). Without IMAGE, inspect/ls/check build and use a sample image.
 
 Options:
   --blob-dir DIR    where RAFS data blobs are, as DIR/<blob id> (default: blobs/ beside IMAGE)

@@ -1,13 +1,9 @@
-// Turns the IMAGE argument and blob options into an open Image; with no IMAGE, the bundled sample.
+// Turns the IMAGE argument and blob options into an open Image; with no IMAGE, the built sample.
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { type BlobSource, FileBlobSource, type Image, openImage } from "@rafscan/vfs";
+import { sampleImage } from "./sample.js";
 import { UsageError } from "./usage-error.js";
-
-/** The sample image shipped with the CLI (see packages/cli/assets/README.md). */
-export const SAMPLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../assets/sample");
-export const SAMPLE_BOOTSTRAP = join(SAMPLE_DIR, "bootstrap");
 
 /** Options shared by every command that opens an image. */
 export interface ImageArgs {
@@ -21,8 +17,8 @@ export interface ImageArgs {
 export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStream): Promise<Image> {
   let image = args.image;
   if (image === undefined) {
-    stderr.write(`rafscan: no IMAGE given, using the bundled sample image ${SAMPLE_BOOTSTRAP}\n`);
-    image = SAMPLE_BOOTSTRAP;
+    image = await sampleImage();
+    stderr.write(`rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}\n`);
   }
   if (!existsSync(image)) throw new UsageError(`IMAGE not found: ${image}`);
   if (statSync(image).isDirectory()) {
