@@ -300,3 +300,58 @@ describe("builder round trip", () => {
     },
   );
 });
+
+describe("builder edge cases", () => {
+  it("a large sparse-looking file is one deduplicated chunk and reads back in full", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rafscan-big-"));
+    try {
+      const size = 48 * 1024 * 1024 + 123;
+      const zeros = new Uint8Array(1024 * 1024);
+      async function* layer(): AsyncGenerator<SourceEntry> {
+        const base = { mode: 0o644, uid: 0, gid: 0, mtimeSec: 0, mtimeNsec: 0, xattrs: new Map() };
+        yield { ...base, path: "", type: "dir", mode: 0o755, size: 0 };
+        yield {
+          ...base,
+          path: "zeros.img",
+          type: "file",
+          size,
+          data: (async function* () {
+            for (let left = size; left > 0; left -= zeros.length)
+              yield zeros.subarray(0, Math.min(left, zeros.length));
+          })(),
+        };
+      }
+      const r = await buildImage([layer()], { outDir: dir });
+      expect(r.progress).toMatchObject({ chunks: 2, dedupedChunks: 47, bytesIn: size });
+      const image = await openBuilt(dir);
+      const st = await image.stat("/zeros.img");
+      expect(st.size).toBe(size);
+      const tail = Buffer.alloc(200);
+      const fh = await image.open("/zeros.img");
+      expect((await fh.read(tail, 0, 200, size - 200)).bytesRead).toBe(200);
+      expect(tail.every((b) => b === 0)).toBe(true);
+      await image.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes the prefetch table with the nids of the listed paths", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rafscan-prefetch-"));
+    try {
+      const specs = fc.sample(treeArb, { numRuns: 1, seed: 3 })[0] as Spec[];
+      const target = specs.find((s) => s.type === "dir" && s.path !== "") ?? specs[0];
+      await buildImage([source(specs)], { outDir: dir, prefetch: [`/${target?.path}`] });
+      const image = await openBuilt(dir);
+      expect(image.info.prefetch).toEqual([(await image.stat(`/${target?.path}`)).ino]);
+      await image.close();
+      await expect(
+        buildImage([source(specs)], { outDir: join(dir, "bad"), prefetch: ["/no/such"] }),
+      ).rejects.toMatchObject({
+        code: "BUILD_OPTION",
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
