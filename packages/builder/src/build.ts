@@ -15,6 +15,7 @@ import { writeV6Bootstrap } from "./writer/v6-bootstrap.js";
 /** What a build produced. */
 export interface BuildResult {
   readonly bootstrap: string;
+  readonly fsVersion: 5 | 6;
   readonly blobs: readonly FinishedBlob[];
   readonly progress: BuildProgress;
 }
@@ -104,7 +105,7 @@ export async function buildImage(
         : writeV5Bootstrap({ root: tree, blobs: finished, chunkSize, compressor, digester, hash, prefetch });
     await writeFile(bootstrapTmp, bootstrap);
     await rename(bootstrapTmp, join(options.outDir, "bootstrap"));
-    return { bootstrap: join(options.outDir, "bootstrap"), blobs: finished, progress };
+    return { bootstrap: join(options.outDir, "bootstrap"), fsVersion, blobs: finished, progress };
   } catch (err) {
     // Leave nothing half-written behind: temporary blobs, finished blobs of this build, bootstrap.
     await Promise.all(writers.map((w) => w.abort()));

@@ -1,0 +1,7 @@
+// The OCI side of @rafscan/builder: a built Nydus image as an OCI image layout or pushed to a registry.
+
+export type { Descriptor, Platform } from "./image-config.js";
+export { type OciImageResult, type OciLayoutOptions, writeOciLayout } from "./layout.js";
+export { Annotation, MediaType } from "./media-types.js";
+export type { BuiltImage, OciImageOptions } from "./prepare.js";
+export { type PushOptions, type PushProgress, pushImage } from "./push.js";

@@ -1,0 +1,149 @@
+// Writes a Nydus image as an OCI image layout directory (image-spec image-layout.md): `oci-layout`,
+// `index.json` naming the manifest by tag, and every blob under `blobs/sha256/<hex>`.
+import { randomUUID } from "node:crypto";
+import { constants as fsc } from "node:fs";
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BuildError } from "../build.js";
+import type { Descriptor } from "./image-config.js";
+import { Annotation, MediaType } from "./media-types.js";
+import { type BuiltImage, type OciImageOptions, prepareImage } from "./prepare.js";
+
+/** Options of {@link writeOciLayout}. */
+export interface OciLayoutOptions extends OciImageOptions {
+  /** The name `index.json` gives the manifest (`org.opencontainers.image.ref.name`). Default: `latest`. */
+  readonly tag?: string;
+}
+
+/** What {@link writeOciLayout} and {@link pushImage} produced. */
+export interface OciImageResult {
+  /** `sha256:<hex>` of the manifest bytes. */
+  readonly manifestDigest: string;
+  readonly manifest: object;
+  readonly config: object;
+}
+
+// The image-spec grammar of a ref name: components joined by - . _ : @ / + or --.
+const REF_NAME = /^[A-Za-z0-9]+(?:(?:[-._:@/+]|--)[A-Za-z0-9]+)*$/;
+
+/**
+ * Writes `image` into the OCI layout directory `dir` (created if needed). An existing layout keeps
+ * its other manifests; one with the same tag is replaced in place. Blobs already present are not
+ * copied again. The output is deterministic: the same image and options give the same bytes.
+ * @throws BuildError `BUILD_OPTION` (bad tag), `BUILD_OCI_LAYOUT` (an existing index.json that is
+ *   not an image index), `BUILD_BLOB_MISMATCH` (see {@link OciImageOptions.checkBlobIds})
+ */
+export async function writeOciLayout(
+  image: BuiltImage,
+  dir: string,
+  options: OciLayoutOptions = {},
+): Promise<OciImageResult> {
+  const tag = options.tag ?? "latest";
+  if (!REF_NAME.test(tag)) throw new BuildError("BUILD_OPTION", `bad OCI layout tag "${tag}"`);
+  const blobDir = join(dir, "blobs", "sha256");
+  await mkdir(blobDir, { recursive: true });
+  const index = await readIndex(dir);
+  const tmpBootstrap = join(blobDir, `.tmp-${randomUUID()}`);
+  try {
+    const prepared = await prepareImage(image, tmpBootstrap, options);
+    for (const layer of prepared.layers) {
+      options.signal?.throwIfAborted();
+      const target = blobPath(blobDir, layer.descriptor.digest);
+      if (layer.path === tmpBootstrap) await rename(tmpBootstrap, target);
+      else if (!(await hasFile(target, layer.descriptor.size))) {
+        // Copy under a temporary name, so that a crash never leaves a wrong blob under a digest.
+        // FICLONE shares the data on filesystems with reflinks and falls back to a copy elsewhere.
+        const tmp = join(blobDir, `.tmp-${randomUUID()}`);
+        await copyFile(layer.path, tmp, fsc.COPYFILE_FICLONE);
+        await rename(tmp, target);
+      }
+    }
+    await writeAtomic(blobPath(blobDir, prepared.config.descriptor.digest), prepared.config.bytes);
+    await writeAtomic(blobPath(blobDir, prepared.manifest.digest), prepared.manifest.bytes);
+    const entry: Descriptor = {
+      mediaType: MediaType.IMAGE_MANIFEST,
+      digest: prepared.manifest.digest,
+      size: prepared.manifest.bytes.length,
+      annotations: { [Annotation.REF_NAME]: tag },
+      platform: prepared.platform,
+    };
+    const at = index.manifests.findIndex((m) => refName(m) === tag);
+    if (at === -1) index.manifests.push(entry);
+    else index.manifests[at] = entry;
+    await writeAtomic(
+      join(dir, "oci-layout"),
+      new TextEncoder().encode(JSON.stringify({ imageLayoutVersion: "1.0.0" })),
+    );
+    await writeAtomic(join(dir, "index.json"), new TextEncoder().encode(JSON.stringify(index)));
+    return {
+      manifestDigest: prepared.manifest.digest,
+      manifest: prepared.manifest.object,
+      config: prepared.config.object,
+    };
+  } finally {
+    await rm(tmpBootstrap, { force: true });
+  }
+}
+
+interface Index {
+  schemaVersion: 2;
+  mediaType: string;
+  manifests: unknown[];
+  [key: string]: unknown;
+}
+
+/** The existing index.json, or a new empty index. */
+async function readIndex(dir: string): Promise<Index> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "index.json"), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      return { schemaVersion: 2, mediaType: MediaType.IMAGE_INDEX, manifests: [] };
+    }
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new BuildError("BUILD_OCI_LAYOUT", `index.json is not JSON: ${(cause as Error).message}`, dir);
+  }
+  const index = parsed as Partial<Index> | null;
+  if (
+    typeof index !== "object" ||
+    index === null ||
+    index.schemaVersion !== 2 ||
+    !Array.isArray(index.manifests)
+  ) {
+    throw new BuildError("BUILD_OCI_LAYOUT", "index.json is not an OCI image index", dir);
+  }
+  return index as Index;
+}
+
+function refName(entry: unknown): unknown {
+  return (entry as { annotations?: Record<string, unknown> } | null)?.annotations?.[Annotation.REF_NAME];
+}
+
+function blobPath(blobDir: string, digest: string): string {
+  return join(blobDir, digest.slice("sha256:".length));
+}
+
+async function hasFile(path: string, size: number): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    return st.isFile() && st.size === size;
+  } catch {
+    return false;
+  }
+}
+
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${randomUUID()}`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}

@@ -1,0 +1,379 @@
+// A small client for the OCI distribution API (v2): version check and authentication (anonymous or
+// HTTP Basic), blob existence, monolithic blob upload and manifest upload, over undici.
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import { type Dispatcher, request } from "undici";
+import { RegistryError, RegistryErrorCode } from "./errors.js";
+
+/** Options of {@link RegistryClient}. */
+export interface RegistryClientOptions {
+  /** User name for HTTP Basic authentication. Default: none (anonymous). */
+  readonly username?: string;
+  /** Password or access token for HTTP Basic authentication. Default: none. */
+  readonly password?: string;
+  /** Speak plain HTTP instead of HTTPS (local and test registries). Default: `false`. */
+  readonly insecure?: boolean;
+  /** The undici dispatcher to send requests through. Default: undici's global dispatcher. */
+  readonly dispatcher?: Dispatcher;
+  /** Redirects followed for one request before giving up. Default: 5. */
+  readonly maxRedirects?: number;
+}
+
+/** Options every request method takes. */
+export interface CallOptions {
+  /** Aborts the request; the promise then rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+/** A request body: a function, so that a redirected request can send it again from the start. */
+export type BodyFactory = () => Readable;
+
+interface SendInit {
+  readonly method: "GET" | "HEAD" | "POST" | "PUT";
+  readonly headers?: Record<string, string>;
+  readonly body?: BodyFactory | Uint8Array;
+  readonly signal: AbortSignal | undefined;
+}
+
+interface Answer extends ErrorDetail {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  /** The URL that answered, after redirects. */
+  readonly url: URL;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Error bodies are read only this far: they are for messages, not for data. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** A connection to one registry endpoint (`host[:port]`). Holds the authentication state. */
+export class RegistryClient {
+  /** `https://host[:port]` (or `http://` when insecure): the only origin credentials go to. */
+  readonly origin: string;
+  readonly #options: RegistryClientOptions;
+  readonly #basic: string | undefined;
+  #ready: Promise<void> | undefined;
+
+  constructor(endpoint: string, options: RegistryClientOptions = {}) {
+    this.#options = options;
+    let url: URL;
+    try {
+      url = new URL(`${options.insecure === true ? "http" : "https"}://${endpoint}`);
+    } catch (cause) {
+      throw new RegistryError(RegistryErrorCode.INVALID_REFERENCE, `bad registry endpoint "${endpoint}"`, {
+        cause,
+      });
+    }
+    if (url.pathname !== "/" || url.search !== "" || url.username !== "") {
+      throw new RegistryError(RegistryErrorCode.INVALID_REFERENCE, `bad registry endpoint "${endpoint}"`);
+    }
+    this.origin = url.origin;
+    if (options.username !== undefined || options.password !== undefined) {
+      const pair = `${options.username ?? ""}:${options.password ?? ""}`;
+      this.#basic = `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+    }
+  }
+
+  /**
+   * The API version check (`GET /v2/`), which also settles authentication: anonymous when the
+   * registry answers 200, HTTP Basic when it challenges with `Basic` and credentials were given.
+   * The other methods call it once on first use.
+   * @throws RegistryError `REGISTRY_UNAUTHORIZED` (no or wrong credentials), `REGISTRY_UNSUPPORTED_AUTH`
+   *   (a Bearer token challenge), `REGISTRY_PROTOCOL` (no v2 API), `REGISTRY_NETWORK`
+   */
+  ping(options: CallOptions = {}): Promise<void> {
+    this.#ready ??= this.#ping(options.signal);
+    // A failed or aborted check is not cached: the next call tries again.
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
+    return this.#ready;
+  }
+
+  /** True when the repository has the blob (`HEAD /v2/<name>/blobs/<digest>` answers 200). */
+  async hasBlob(repository: string, digest: string, options: CallOptions = {}): Promise<boolean> {
+    await this.ping(options);
+    const url = this.#url(`/v2/${repository}/blobs/${digest}`);
+    const answer = await this.#send(url, { method: "HEAD", signal: options.signal });
+    if (answer.status === 200) return true;
+    if (answer.status === 404) return false;
+    return failed(answer, "HEAD blob");
+  }
+
+  /**
+   * Uploads a blob in one piece: `POST /v2/<name>/blobs/uploads/`, then `PUT` of the whole body to
+   * the returned Location with `?digest=`. The registry checks the digest and the length.
+   * @param body called once per attempt (again after a 307/308 redirect); yields exactly `size` bytes
+   */
+  async uploadBlob(
+    repository: string,
+    digest: string,
+    size: number,
+    body: BodyFactory,
+    options: CallOptions = {},
+  ): Promise<void> {
+    await this.ping(options);
+    const start = this.#url(`/v2/${repository}/blobs/uploads/`);
+    const started = await this.#send(start, {
+      method: "POST",
+      headers: { "content-length": "0" },
+      signal: options.signal,
+    });
+    if (started.status !== 202) failed(started, "start blob upload");
+    const location = header(started, "location");
+    if (location === undefined) {
+      throw new RegistryError(RegistryErrorCode.PROTOCOL, "blob upload started without a Location header", {
+        url: redact(started.url),
+      });
+    }
+    // Location may be absolute or relative (registries behind proxies often send a path); it may
+    // carry its own query (upload state), to which the digest is added. The query is extended as
+    // text: going through searchParams would re-encode the registry's opaque state token.
+    const target = this.#resolve(location, started.url);
+    target.search = `${target.search === "" ? "?" : `${target.search}&`}digest=${encodeURIComponent(digest)}`;
+    const done = await this.#send(target, {
+      method: "PUT",
+      headers: { "content-type": "application/octet-stream", "content-length": String(size) },
+      body,
+      signal: options.signal,
+    });
+    if (done.status !== 201) failed(done, "upload blob");
+    const echoed = header(done, "docker-content-digest");
+    if (echoed !== undefined && echoed !== digest) {
+      throw new RegistryError(RegistryErrorCode.PROTOCOL, `registry stored blob ${digest} as ${echoed}`, {
+        url: redact(done.url),
+      });
+    }
+  }
+
+  /**
+   * Uploads a manifest under a tag or a digest (`PUT /v2/<name>/manifests/<reference>`) and
+   * returns its digest. Under a digest, that digest must be the sha256 of `bytes`.
+   */
+  async putManifest(
+    repository: string,
+    reference: string,
+    mediaType: string,
+    bytes: Uint8Array,
+    options: CallOptions = {},
+  ): Promise<string> {
+    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (reference.includes(":") && reference !== digest) {
+      throw new RegistryError(
+        RegistryErrorCode.INVALID_REFERENCE,
+        `manifest digest is ${digest}, not the ${reference} the reference names`,
+      );
+    }
+    await this.ping(options);
+    const url = this.#url(`/v2/${repository}/manifests/${reference}`);
+    const answer = await this.#send(url, {
+      method: "PUT",
+      headers: { "content-type": mediaType, "content-length": String(bytes.length) },
+      body: bytes,
+      signal: options.signal,
+    });
+    if (answer.status !== 201) failed(answer, "upload manifest");
+    const echoed = header(answer, "docker-content-digest");
+    if (echoed !== undefined && echoed !== digest) {
+      throw new RegistryError(RegistryErrorCode.PROTOCOL, `registry stored manifest ${digest} as ${echoed}`, {
+        url: redact(answer.url),
+      });
+    }
+    return digest;
+  }
+
+  async #ping(signal: AbortSignal | undefined): Promise<void> {
+    const url = this.#url("/v2/");
+    const anonymous = await this.#send(url, { method: "GET", signal }, false);
+    if (anonymous.status === 200) return;
+    if (anonymous.status === 404) {
+      throw new RegistryError(
+        RegistryErrorCode.PROTOCOL,
+        `${this.origin} has no registry v2 API (GET /v2/: 404)`,
+        {
+          status: 404,
+          url: url.href,
+        },
+      );
+    }
+    if (anonymous.status !== 401) return failed(anonymous, "registry version check");
+    const challenge = header(anonymous, "www-authenticate") ?? "";
+    const scheme = challenge.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? "";
+    if (scheme !== "basic") {
+      throw new RegistryError(
+        RegistryErrorCode.UNSUPPORTED_AUTH,
+        `${this.origin} asks for "${scheme || "unknown"}" authentication; only Basic is supported`,
+        { status: 401, url: url.href },
+      );
+    }
+    if (this.#basic === undefined) {
+      throw new RegistryError(
+        RegistryErrorCode.UNAUTHORIZED,
+        `${this.origin} needs a username and password`,
+        {
+          status: 401,
+          url: url.href,
+        },
+      );
+    }
+    const signedIn = await this.#send(url, { method: "GET", signal });
+    if (signedIn.status === 200) return;
+    if (signedIn.status === 401) {
+      throw new RegistryError(
+        RegistryErrorCode.UNAUTHORIZED,
+        `${this.origin} rejected the username or password`,
+        {
+          status: 401,
+          url: url.href,
+        },
+      );
+    }
+    failed(signedIn, "registry version check");
+  }
+
+  #url(path: string): URL {
+    return new URL(path, this.origin);
+  }
+
+  /** Resolves a Location; refuses schemes other than HTTP(S) and, unless insecure, plain HTTP. */
+  #resolve(location: string, base: URL): URL {
+    let url: URL;
+    try {
+      url = new URL(location, base);
+    } catch (cause) {
+      throw new RegistryError(RegistryErrorCode.PROTOCOL, `bad Location "${location}"`, {
+        url: redact(base),
+        cause,
+      });
+    }
+    const allowed = this.#options.insecure === true ? ["http:", "https:"] : ["https:"];
+    if (!allowed.includes(url.protocol)) {
+      throw new RegistryError(RegistryErrorCode.PROTOCOL, `refusing to follow Location "${location}"`, {
+        url: redact(base),
+      });
+    }
+    return url;
+  }
+
+  /**
+   * Sends one request, following redirects. Credentials go only to the registry's own origin:
+   * a redirect to storage elsewhere (S3, a CDN) must not receive the user's password.
+   */
+  async #send(url: URL, init: SendInit, authenticate = true): Promise<Answer> {
+    const maxRedirects = this.#options.maxRedirects ?? 5;
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { ...init.headers };
+      if (authenticate && this.#basic !== undefined && current.origin === this.origin) {
+        headers.authorization = this.#basic;
+      }
+      const body = typeof init.body === "function" ? init.body() : init.body;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(current, {
+          method: init.method,
+          headers,
+          body: body === undefined ? null : body,
+          signal: init.signal ?? null,
+          ...(this.#options.dispatcher === undefined ? {} : { dispatcher: this.#options.dispatcher }),
+        });
+      } catch (cause) {
+        if (typeof init.body === "function") (body as Readable).destroy();
+        if (init.signal?.aborted === true) throw init.signal.reason;
+        throw new RegistryError(
+          RegistryErrorCode.NETWORK,
+          `${init.method} ${redact(current)} failed: ${(cause as Error).message}`,
+          { url: redact(current), cause },
+        );
+      }
+      const answer: Answer = { status: res.statusCode, headers: res.headers, url: current };
+      const location = header(answer, "location");
+      // Only a redirect that keeps method and body can be followed for uploads.
+      const follow =
+        REDIRECTS.has(res.statusCode) &&
+        location !== undefined &&
+        (init.method === "GET" || init.method === "HEAD" || res.statusCode === 307 || res.statusCode === 308);
+      if (!follow) {
+        if (res.statusCode < 400) {
+          await res.body.dump();
+          return answer;
+        }
+        return { ...answer, ...(await errorDetail(res)) };
+      }
+      await res.body.dump();
+      // The server may have answered before reading the body; the next hop gets a fresh one.
+      if (typeof init.body === "function") (body as Readable).destroy();
+      if (hop >= maxRedirects) {
+        throw new RegistryError(RegistryErrorCode.PROTOCOL, `more than ${maxRedirects} redirects`, {
+          url: redact(url),
+        });
+      }
+      current = this.#resolve(location, current);
+    }
+  }
+}
+
+interface ErrorDetail {
+  readonly registryCode?: string;
+  readonly detail?: string;
+}
+
+/** Reads the start of an error body and picks the registry's `errors[0]` code and message. */
+async function errorDetail(res: Dispatcher.ResponseData): Promise<ErrorDetail> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= MAX_ERROR_BODY) break;
+    }
+  } catch {
+    return {};
+  } finally {
+    res.body.destroy();
+  }
+  const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString("utf8");
+  try {
+    const first = (JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] }).errors?.[0];
+    const code = typeof first?.code === "string" ? first.code : undefined;
+    const message = typeof first?.message === "string" ? first.message : undefined;
+    return {
+      ...(code === undefined ? {} : { registryCode: code }),
+      ...(message === undefined ? {} : { detail: message }),
+    };
+  } catch {
+    return text.trim() === "" ? {} : { detail: text.trim().slice(0, 200) };
+  }
+}
+
+/** Raises the error an unexpected answer means. */
+function failed(answer: Answer & ErrorDetail, what: string): never {
+  const code =
+    answer.status === 401
+      ? RegistryErrorCode.UNAUTHORIZED
+      : answer.status === 403
+        ? RegistryErrorCode.DENIED
+        : RegistryErrorCode.HTTP_STATUS;
+  const registry = answer.registryCode === undefined ? "" : ` ${answer.registryCode}`;
+  const detail = answer.detail === undefined ? "" : `: ${answer.detail}`;
+  throw new RegistryError(
+    code,
+    `${what}: HTTP ${answer.status}${registry}${detail} (${redact(answer.url)})`,
+    {
+      status: answer.status,
+      url: redact(answer.url),
+      ...(answer.registryCode === undefined ? {} : { registryCode: answer.registryCode }),
+    },
+  );
+}
+
+function header(answer: { headers: Answer["headers"] }, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** A URL for messages: no query (upload URLs carry state tokens) and no user info. */
+function redact(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
