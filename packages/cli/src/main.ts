@@ -3,11 +3,13 @@
 import { parseArgs } from "node:util";
 import { isRafsError } from "@rafscan/rafs";
 import { type Image, isFsError } from "@rafscan/vfs";
+import { runBuild } from "./commands/build.js";
 import { runCat } from "./commands/cat.js";
 import { runCheck } from "./commands/check.js";
 import { runExtract } from "./commands/extract.js";
 import { runInspect } from "./commands/inspect.js";
 import { runLs } from "./commands/ls.js";
+import { runPack } from "./commands/pack.js";
 import { runStat } from "./commands/stat.js";
 import { openImageArg } from "./open-arg.js";
 import type { Io } from "./output.js";
@@ -26,6 +28,8 @@ Commands:
   stat IMAGE PATH                one path's metadata (not following a final symlink)
   check [IMAGE]                  verify every chunk's digest and the metadata; exit 0 only if sound
   extract IMAGE DEST [PATH...]   write files under DEST (never outside it)
+  build SRC -o OUTDIR            build a Nydus image from a directory or a tar/tar.gz/tar.zst layer
+  pack OUTDIR oci:DIR[:TAG]      package a built image as an OCI image layout
 
 IMAGE is a bootstrap file, a data blob that carries one (TOC image.boot), or a build output
 directory (DIR/bootstrap). Without IMAGE, inspect/ls/check build and use a sample image.
@@ -37,6 +41,12 @@ Options:
   --no-verify       do not check chunk digests
   -R, --recursive   ls: the whole tree
   --sha256          ls: add each file's sha256
+  -o, --output DIR  build: where bootstrap and blobs/ go
+  --fs-version N    build: RAFS version 5 or 6 (default 6)
+  --compressor C    build: none, lz4_block, zstd or gzip (default zstd)
+  --digester D      build: blake3 or sha256 (default blake3)
+  --chunk-size N    build: power of two from 4K to 16M (default 1M)
+  --prefetch PATH   build: list PATH in the prefetch table (repeatable)
   -h, --help        this help
 `;
 
@@ -47,6 +57,12 @@ const OPTIONS = {
   "no-verify": { type: "boolean", default: false },
   recursive: { type: "boolean", short: "R", default: false },
   sha256: { type: "boolean", default: false },
+  output: { type: "string", short: "o" },
+  "fs-version": { type: "string" },
+  compressor: { type: "string" },
+  digester: { type: "string" },
+  "chunk-size": { type: "string" },
+  prefetch: { type: "string", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -97,6 +113,24 @@ export async function main(
       case "extract":
         if (rest.length < 2) throw new UsageError("extract takes IMAGE DEST [PATH...]");
         return await withImage(rest[0], (img) => runExtract(img, rest[1] as string, rest.slice(2), json, io));
+      case "build":
+        if (rest.length !== 1) throw new UsageError("build takes SRC -o OUTDIR");
+        return await runBuild(
+          {
+            src: rest[0] as string,
+            out: values.output,
+            fsVersion: values["fs-version"],
+            compressor: values.compressor,
+            digester: values.digester,
+            chunkSize: values["chunk-size"],
+            prefetch: values.prefetch,
+          },
+          json,
+          io,
+        );
+      case "pack":
+        if (rest.length !== 2) throw new UsageError("pack takes OUTDIR oci:DIR[:TAG]");
+        return await runPack(rest[0] as string, rest[1] as string, json, io);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

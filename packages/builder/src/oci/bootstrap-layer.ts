@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { constants, crc32, createDeflateRaw } from "node:zlib";
-import { BuildError } from "../build.js";
+import { BuildError } from "../input/build-error.js";
 import { BOOTSTRAP_DIR, BOOTSTRAP_ENTRY } from "./media-types.js";
 import { tarEnd, tarPadding, USTAR_MAX_SIZE, ustarHeader } from "./ustar.js";
 

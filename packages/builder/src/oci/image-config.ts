@@ -1,6 +1,6 @@
 // The image config and manifest of a Nydus image (reference 6.1): data blob layers in blob-table
 // order, the bootstrap layer last; diff ids per layer; a history that stays consistent with them.
-import { BuildError } from "../build.js";
+import { BuildError } from "../input/build-error.js";
 import { Annotation, BOOTSTRAP_HISTORY_COMMENT, MediaType } from "./media-types.js";
 
 /** An OCI content descriptor. */

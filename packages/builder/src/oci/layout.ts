@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BuildError } from "../build.js";
+import { BuildError } from "../input/build-error.js";
 import type { Descriptor } from "./image-config.js";
 import { Annotation, MediaType } from "./media-types.js";
 import { type BuiltImage, type OciImageOptions, prepareImage } from "./prepare.js";

@@ -1,6 +1,6 @@
 // Turns a built image into what both an OCI layout and a registry push need: the layer files with
 // their descriptors, the config and the manifest bytes. Blobs are digested by streaming them.
-import { BuildError } from "../build.js";
+import { BuildError } from "../input/build-error.js";
 import { type BootstrapLayer, writeBootstrapLayer } from "./bootstrap-layer.js";
 import { fileDigest } from "./file-digest.js";
 import {
