@@ -21,7 +21,7 @@ describe("examples", () => {
       readdirSync(EXAMPLES)
         .filter((f) => f.endsWith(".mjs"))
         .sort(),
-    ).toEqual(["find-executables.mjs", "read-os-release.mjs", "verify-image.mjs"]);
+    ).toEqual(["build-image.mjs", "find-executables.mjs", "read-os-release.mjs", "verify-image.mjs"]);
   });
 
   it("read-os-release prints the sample's OS", () => {
@@ -38,6 +38,16 @@ describe("examples", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/45 {2}\/usr\/bin\/hello\n/);
     expect(r.stdout).toContain("package database: /var/lib/dpkg/status");
+  });
+
+  it("build-image builds, packages and reads back an image", () => {
+    const r = run("build-image.mjs");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("built 2 files: 2 chunks stored, 1 deduplicated");
+    expect(r.stdout).toMatch(/manifest sha256:[0-9a-f]{64}/);
+    expect(r.stdout).toContain("/etc/motd: built by @rafscan/builder");
+    expect(r.stdout).toContain("4 entries, 1 chunks verified");
   });
 
   it("verify-image passes on the sample", () => {
