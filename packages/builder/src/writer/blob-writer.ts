@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { BLOB_META_HEADER_SIZE, BLOB_META_MAGIC, BlobFeatures, type CompressorName } from "@rafscan/rafs";
 import type { ChunkRef } from "./chunk-ref.js";
 import { compressChunk } from "./compress.js";
+import { COMPRESSOR_ID } from "./format-codes.js";
 import { sectionTarHeader } from "./tar-header.js";
 
 const ALIGN = 4096;
-const COMPRESSOR_IDS: Record<CompressorName, number> = { none: 0, lz4_block: 1, gzip: 2, zstd: 3 };
 /** TOC compression bits; gzip has none, so a gzip blob stores its CI uncompressed. */
 const TOC_BITS: Partial<Record<CompressorName, number>> = { none: 0x1, zstd: 0x2, lz4_block: 0x4 };
 
@@ -266,7 +266,7 @@ function encodeBlobMetaHeader(
   const v = new DataView(h.buffer);
   v.setUint32(0, BLOB_META_MAGIC, true);
   v.setUint32(4, WRITER_BLOB_FEATURES, true);
-  v.setUint32(8, COMPRESSOR_IDS[ciCompressor], true);
+  v.setUint32(8, COMPRESSOR_ID[ciCompressor], true);
   v.setUint32(12, entries, true);
   v.setBigUint64(16, BigInt(ciOffset), true);
   v.setBigUint64(24, BigInt(ciCompressedSize), true);

@@ -4,21 +4,12 @@
 import type { CompressorName } from "@rafscan/rafs";
 import type { FinishedBlob } from "./blob-writer.js";
 import type { DigestFn } from "./digests.js";
+import { COMPRESSOR_FLAG, TYPE_BITS } from "./format-codes.js";
 import { encodeDev, type ImageNode } from "./image-node.js";
 
 const SB_SIZE = 8192;
 const INODE_SIZE = 128;
 const CHUNK_INFO = 80;
-const COMPRESSOR_FLAG: Record<CompressorName, number> = { none: 0x1, lz4_block: 0x2, gzip: 0x40, zstd: 0x80 };
-const TYPE_BITS = {
-  file: 0o100000,
-  dir: 0o040000,
-  symlink: 0o120000,
-  chardev: 0o020000,
-  blockdev: 0o060000,
-  fifo: 0o010000,
-  socket: 0o140000,
-} as const;
 
 /** What {@link writeV5Bootstrap} needs. */
 export interface V5BootstrapInput {

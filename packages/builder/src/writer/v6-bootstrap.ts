@@ -6,22 +6,12 @@ import type { CompressorName, DigesterName } from "@rafscan/rafs";
 import type { FinishedBlob } from "./blob-writer.js";
 import { WRITER_BLOB_FEATURES } from "./blob-writer.js";
 import type { ChunkRef } from "./chunk-ref.js";
+import { COMPRESSOR_FLAG, COMPRESSOR_ID, TYPE_BITS } from "./format-codes.js";
 import { encodeDev, type ImageNode } from "./image-node.js";
 
 const BLK = 4096;
 const INODE_SIZE = 64; // extended inodes only: compact ones cannot keep mtimes
 const DIRENT = 12;
-const COMPRESSOR_FLAG: Record<CompressorName, number> = { none: 0x1, lz4_block: 0x2, gzip: 0x40, zstd: 0x80 };
-const COMPRESSOR_ID: Record<CompressorName, number> = { none: 0, lz4_block: 1, gzip: 2, zstd: 3 };
-const TYPE_BITS = {
-  file: 0o100000,
-  dir: 0o040000,
-  symlink: 0o120000,
-  chardev: 0o020000,
-  blockdev: 0o060000,
-  fifo: 0o010000,
-  socket: 0o140000,
-} as const;
 const DIRENT_TYPE = { file: 1, dir: 2, chardev: 3, blockdev: 4, fifo: 5, socket: 6, symlink: 7 } as const;
 const XATTR_PREFIXES: readonly (readonly [number, string])[] = [
   [2, "system.posix_acl_access"],
