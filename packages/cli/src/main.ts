@@ -6,6 +6,7 @@ import { type Image, isFsError } from "@rafscan/vfs";
 import { runBuild } from "./commands/build.js";
 import { runCat } from "./commands/cat.js";
 import { runCheck } from "./commands/check.js";
+import { runConvert } from "./commands/convert.js";
 import { runExtract } from "./commands/extract.js";
 import { runInspect } from "./commands/inspect.js";
 import { runLs } from "./commands/ls.js";
@@ -30,6 +31,8 @@ Commands:
   extract IMAGE DEST [PATH...]   write files under DEST (never outside it)
   build SRC -o OUTDIR            build a Nydus image from a directory or a tar/tar.gz/tar.zst layer
   pack OUTDIR oci:DIR[:TAG]      package a built image as an OCI image layout
+  convert SRC DEST               convert an OCI/Docker image to a Nydus image; SRC and DEST are
+                                 oci:DIR[:TAG] or a registry reference (host[:port]/repo[:tag])
 
 IMAGE is a bootstrap file, a data blob that carries one (TOC image.boot), or a build output
 directory (DIR/bootstrap). Without IMAGE, inspect/ls/check build and use a sample image.
@@ -47,6 +50,10 @@ Options:
   --digester D      build: blake3 or sha256 (default blake3)
   --chunk-size N    build: power of two from 4K to 16M (default 1M)
   --prefetch PATH   build: list PATH in the prefetch table (repeatable)
+  --platform P      convert: OS/ARCH[/VARIANT] to pick from an index (default linux/host arch)
+  --username U      convert: registry user (HTTP Basic), for SRC and DEST
+  --password P      convert: registry password or token
+  --insecure        convert: plain HTTP to the registries
   -h, --help        this help
 `;
 
@@ -63,6 +70,10 @@ const OPTIONS = {
   digester: { type: "string" },
   "chunk-size": { type: "string" },
   prefetch: { type: "string", multiple: true },
+  platform: { type: "string" },
+  username: { type: "string" },
+  password: { type: "string" },
+  insecure: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -131,6 +142,26 @@ export async function main(
       case "pack":
         if (rest.length !== 2) throw new UsageError("pack takes OUTDIR oci:DIR[:TAG]");
         return await runPack(rest[0] as string, rest[1] as string, json, io);
+      case "convert":
+        if (rest.length !== 2) throw new UsageError("convert takes SRC DEST");
+        if (values.output !== undefined) throw new UsageError("convert writes to DEST, not -o");
+        return await runConvert(
+          {
+            src: rest[0] as string,
+            dest: rest[1] as string,
+            fsVersion: values["fs-version"],
+            compressor: values.compressor,
+            digester: values.digester,
+            chunkSize: values["chunk-size"],
+            prefetch: values.prefetch,
+            platform: values.platform,
+            username: values.username,
+            password: values.password,
+            insecure: values.insecure,
+          },
+          json,
+          io,
+        );
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

@@ -1,7 +1,9 @@
 // A small client for the OCI distribution API (v2): version check and authentication (anonymous or
-// HTTP Basic), blob existence, monolithic blob upload and manifest upload, over undici.
+// HTTP Basic), blob existence, monolithic blob upload and manifest upload, manifest download and
+// verified blob download streams, over undici.
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
+import { Transform } from "node:stream";
 import { type Dispatcher, request } from "undici";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
 
@@ -27,6 +29,50 @@ export interface CallOptions {
 
 /** A request body: a function, so that a redirected request can send it again from the start. */
 export type BodyFactory = () => Readable;
+
+/** The manifest media types {@link RegistryClient.getManifest} asks for unless told otherwise. */
+export const MANIFEST_MEDIA_TYPES: readonly string[] = Object.freeze([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+]);
+
+/**
+ * Largest manifest {@link RegistryClient.getManifest} reads by default: distribution refuses to
+ * store manifests over 4 MiB, so a bigger answer is not a manifest.
+ */
+export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
+
+/** Options of {@link RegistryClient.getManifest}. */
+export interface GetManifestOptions extends CallOptions {
+  /** Media types to accept, most preferred first. Default: {@link MANIFEST_MEDIA_TYPES}. */
+  readonly accept?: readonly string[];
+  /** Largest manifest read; a longer answer fails. Default: {@link MAX_MANIFEST_SIZE}. */
+  readonly maxSize?: number;
+}
+
+/** A manifest as the registry served it. */
+export interface FetchedManifest {
+  /** The manifest bytes, exactly as served (their digest is the manifest's digest). */
+  readonly bytes: Uint8Array;
+  /**
+   * The `Content-Type` without parameters; when that is missing or generic JSON, the document's
+   * own `mediaType` field; else `""`.
+   */
+  readonly mediaType: string;
+  /** `sha256:<hex>` of `bytes` (`sha512:` when the reference was a sha512 digest). */
+  readonly digest: string;
+}
+
+/** Options of {@link RegistryClient.getBlob}. */
+export interface GetBlobOptions extends CallOptions {
+  /**
+   * The blob's size, as its descriptor says. More or fewer bytes fail the stream. Default: the
+   * `Content-Length` the registry sends, when it sends one.
+   */
+  readonly size?: number;
+}
 
 interface SendInit {
   readonly method: "GET" | "HEAD" | "POST" | "PUT";
@@ -180,6 +226,170 @@ export class RegistryClient {
       });
     }
     return digest;
+  }
+
+  /**
+   * Fetches a manifest or index (`GET /v2/<name>/manifests/<reference>`) by tag or digest. Under a
+   * digest, the bytes must hash to it; under a tag, they must hash to the `Docker-Content-Digest`
+   * the registry names, when it names one.
+   * @throws RegistryError `REGISTRY_HTTP_STATUS` (404 with `registryCode` `MANIFEST_UNKNOWN` when
+   *   there is no such manifest), `REGISTRY_PROTOCOL` (digest mismatch, over `maxSize`), the codes
+   *   of {@link ping}
+   */
+  async getManifest(
+    repository: string,
+    reference: string,
+    options: GetManifestOptions = {},
+  ): Promise<FetchedManifest> {
+    const pinned = reference.includes(":") ? digestAlgorithm(reference) : undefined;
+    const algorithm = pinned ?? "sha256";
+    const maxSize = options.maxSize ?? MAX_MANIFEST_SIZE;
+    await this.ping(options);
+    const url = this.#url(`/v2/${repository}/manifests/${reference}`);
+    const accept = (options.accept ?? MANIFEST_MEDIA_TYPES).join(", ");
+    const { res, answer } = await this.#open(url, { accept }, options.signal, "GET manifest");
+    const bytes = await readLimited(res, maxSize, answer, options.signal);
+    const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
+    if (pinned !== undefined && digest !== reference) {
+      throw new RegistryError(
+        RegistryErrorCode.PROTOCOL,
+        `manifest ${reference} arrived with digest ${digest}`,
+        {
+          url: redact(answer.url),
+        },
+      );
+    }
+    const echoed = header(answer, "docker-content-digest");
+    if (echoed?.startsWith(`${algorithm}:`) === true && echoed !== digest) {
+      throw new RegistryError(
+        RegistryErrorCode.PROTOCOL,
+        `registry says manifest ${reference} is ${echoed}, but its bytes are ${digest}`,
+        { url: redact(answer.url) },
+      );
+    }
+    return { bytes, mediaType: manifestMediaType(answer, bytes), digest };
+  }
+
+  /**
+   * Streams a blob (`GET /v2/<name>/blobs/<digest>`, following redirects to storage without
+   * credentials). The stream verifies as it goes: it errors with a `REGISTRY_PROTOCOL`
+   * {@link RegistryError} as soon as more bytes than expected arrive, and at the end when the
+   * length or the digest is wrong, so a consumer that reads to the end has read the right bytes.
+   * Destroying the stream aborts the download.
+   * @throws RegistryError `REGISTRY_INVALID_REFERENCE` (not a sha256/sha512 digest),
+   *   `REGISTRY_HTTP_STATUS` (404 with `registryCode` `BLOB_UNKNOWN`), the codes of {@link ping}
+   */
+  async getBlob(repository: string, digest: string, options: GetBlobOptions = {}): Promise<Readable> {
+    const algorithm = digestAlgorithm(digest);
+    const size = options.size;
+    if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+      throw new RangeError(`blob size must be a non-negative integer, not ${size}`);
+    }
+    await this.ping(options);
+    const url = this.#url(`/v2/${repository}/blobs/${digest}`);
+    const { res, answer } = await this.#open(url, {}, options.signal, "GET blob");
+    const where = { url: redact(answer.url) };
+    const lengthHeader = header(answer, "content-length");
+    const announced = lengthHeader === undefined ? undefined : Number(lengthHeader);
+    if (announced !== undefined && size !== undefined && announced !== size) {
+      discard(res);
+      throw new RegistryError(
+        RegistryErrorCode.PROTOCOL,
+        `blob ${digest} is ${size} bytes, but the registry sends ${lengthHeader}`,
+        where,
+      );
+    }
+    const expected = size ?? (Number.isSafeInteger(announced) ? announced : undefined);
+    const hash = createHash(algorithm);
+    let received = 0;
+    const mismatch = (why: string) =>
+      new RegistryError(RegistryErrorCode.PROTOCOL, `blob ${digest}: ${why}`, where);
+    const verified = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        // Stop at the first byte too many rather than downloading a runaway body.
+        if (expected !== undefined && received > expected) {
+          done(mismatch(`more than the expected ${expected} bytes`));
+          return;
+        }
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        if (expected !== undefined && received !== expected) {
+          done(mismatch(`${received} bytes instead of ${expected}`));
+          return;
+        }
+        const got = `${algorithm}:${hash.digest("hex")}`;
+        done(got === digest ? null : mismatch(`the bytes hash to ${got}`));
+      },
+    });
+    const body = res.body;
+    body.on("error", (err) => {
+      const signal = options.signal;
+      verified.destroy(
+        signal?.aborted === true
+          ? signal.reason
+          : new RegistryError(
+              RegistryErrorCode.NETWORK,
+              `blob ${digest}: download failed after ${received} bytes: ${err.message}`,
+              { ...where, cause: err },
+            ),
+      );
+    });
+    // A consumer that stops early (destroys the stream) ends the download too.
+    verified.on("close", () => body.destroy());
+    body.pipe(verified);
+    return verified;
+  }
+
+  /**
+   * GETs `url`, following redirects (credentials only to the registry's own origin), and returns
+   * the 200 answer with its body unread. Any other final status fails.
+   */
+  async #open(
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<{ res: Dispatcher.ResponseData; answer: Answer }> {
+    const maxRedirects = this.#options.maxRedirects ?? 5;
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const sent: Record<string, string> = { ...headers };
+      if (this.#basic !== undefined && current.origin === this.origin) sent.authorization = this.#basic;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(current, {
+          method: "GET",
+          headers: sent,
+          signal: signal ?? null,
+          ...(this.#options.dispatcher === undefined ? {} : { dispatcher: this.#options.dispatcher }),
+        });
+      } catch (cause) {
+        if (signal?.aborted === true) throw signal.reason;
+        throw new RegistryError(
+          RegistryErrorCode.NETWORK,
+          `GET ${redact(current)} failed: ${(cause as Error).message}`,
+          { url: redact(current), cause },
+        );
+      }
+      const answer: Answer = { status: res.statusCode, headers: res.headers, url: current };
+      if (res.statusCode === 200) return { res, answer };
+      const location = header(answer, "location");
+      if (!REDIRECTS.has(res.statusCode) || location === undefined) {
+        if (res.statusCode >= 400) failed({ ...answer, ...(await errorDetail(res)) }, what);
+        await res.body.dump();
+        failed(answer, what);
+      }
+      await res.body.dump();
+      if (hop >= maxRedirects) {
+        throw new RegistryError(RegistryErrorCode.PROTOCOL, `more than ${maxRedirects} redirects`, {
+          url: redact(url),
+        });
+      }
+      current = this.#resolve(location, current);
+    }
   }
 
   async #ping(signal: AbortSignal | undefined): Promise<void> {
@@ -344,6 +554,82 @@ async function errorDetail(res: Dispatcher.ResponseData): Promise<ErrorDetail> {
     };
   } catch {
     return text.trim() === "" ? {} : { detail: text.trim().slice(0, 200) };
+  }
+}
+
+/**
+ * Drops a body not wanted (any more). undici reports destroying an unfinished body as an
+ * "aborted" error event, which is expected here and must not surface as an uncaught error.
+ */
+function discard(res: Dispatcher.ResponseData): void {
+  res.body.on("error", () => {});
+  res.body.destroy();
+}
+
+/** The hash algorithm of a `sha256:<64 hex>` or `sha512:<128 hex>` digest. */
+function digestAlgorithm(digest: string): "sha256" | "sha512" {
+  if (/^sha256:[a-f0-9]{64}$/.test(digest)) return "sha256";
+  if (/^sha512:[a-f0-9]{128}$/.test(digest)) return "sha512";
+  throw new RegistryError(
+    RegistryErrorCode.INVALID_REFERENCE,
+    `bad digest "${digest.slice(0, 140)}" (want sha256:<64 hex> or sha512:<128 hex>)`,
+  );
+}
+
+/** Reads a whole body of at most `max` bytes; a longer one fails before it is buffered. */
+async function readLimited(
+  res: Dispatcher.ResponseData,
+  max: number,
+  answer: Answer,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const tooBig = () =>
+    new RegistryError(RegistryErrorCode.PROTOCOL, `manifest is larger than ${max} bytes`, {
+      url: redact(answer.url),
+    });
+  const announced = Number(header(answer, "content-length") ?? Number.NaN);
+  if (announced > max) {
+    discard(res);
+    throw tooBig();
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > max) throw tooBig();
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof RegistryError) throw err;
+    if (signal?.aborted === true) throw signal.reason;
+    throw new RegistryError(
+      RegistryErrorCode.NETWORK,
+      `reading the manifest failed: ${(err as Error).message}`,
+      {
+        url: redact(answer.url),
+        cause: err,
+      },
+    );
+  } finally {
+    discard(res);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+/**
+ * A manifest's media type: the Content-Type, unless it is missing or generic (some registries and
+ * static servers say `application/json`), then the document's own `mediaType`.
+ */
+function manifestMediaType(answer: Answer, bytes: Uint8Array): string {
+  const type = (header(answer, "content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+  if (type !== "" && type !== "application/json" && type !== "text/plain") return type;
+  try {
+    const declared = (JSON.parse(Buffer.from(bytes).toString("utf8")) as { mediaType?: unknown } | null)
+      ?.mediaType;
+    return typeof declared === "string" ? declared : type;
+  } catch {
+    return type;
   }
 }
 

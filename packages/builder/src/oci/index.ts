@@ -1,7 +1,17 @@
-// The OCI side of @rafscan/builder: a built Nydus image as an OCI image layout or pushed to a registry.
+// The OCI side of @rafscan/builder: a built Nydus image as an OCI image layout or pushed to a registry,
+// and plain OCI/Docker images read as build input.
 
 export type { Descriptor, Platform } from "./image-config.js";
 export { type OciImageResult, type OciLayoutOptions, writeOciLayout } from "./layout.js";
 export { Annotation, MediaType } from "./media-types.js";
 export type { BuiltImage, OciImageOptions } from "./prepare.js";
 export { type PushOptions, type PushProgress, pushImage } from "./push.js";
+export {
+  formatPlatform,
+  type ImageLocation,
+  type LayerProgress,
+  parseImageLocation,
+  type ReadImageOptions,
+  readImage,
+  type SourceImage,
+} from "./read-image.js";

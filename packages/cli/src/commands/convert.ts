@@ -1,0 +1,154 @@
+// `rafscan convert SRC DEST [build options] [--platform OS/ARCH[/VARIANT]] [--username U]
+// [--password P] [--insecure]`: converts a plain OCI/Docker image (an OCI layout or a registry
+// reference) into a Nydus image written as an OCI layout or pushed to a registry.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  buildImage,
+  type ImageLocation,
+  type Platform,
+  parseImageLocation,
+  pushImage,
+  readImage,
+  writeOciLayout,
+} from "@rafscan/builder";
+import { parseReference } from "@rafscan/registry";
+import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { UsageError } from "../usage-error.js";
+import { type BuildArgs, buildOptions } from "./build.js";
+
+/** Raw option values of `convert`, as parsed by main. */
+export interface ConvertArgs extends Omit<BuildArgs, "src" | "out"> {
+  readonly src: string;
+  readonly dest: string;
+  readonly platform: string | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly insecure: boolean;
+}
+
+/** Parses `--platform os/arch[/variant]`. */
+export function parsePlatform(text: string): Platform {
+  const parts = text.split("/");
+  const ok = parts.length >= 2 && parts.length <= 3 && parts.every((p) => /^[a-z0-9][a-z0-9._-]*$/.test(p));
+  if (!ok) throw new UsageError(`--platform must be OS/ARCH[/VARIANT] (like linux/arm64/v8), not '${text}'`);
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
+
+/** SRC or DEST; a malformed one is a usage error, found before any work. */
+function location(text: string, what: string): ImageLocation {
+  try {
+    return parseImageLocation(text);
+  } catch (err) {
+    throw new UsageError(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Reads SRC (all layers merged in order, whiteouts applied), builds the Nydus image into a
+ * temporary directory, writes or pushes it to DEST with SRC's config (env, cmd, labels, ...) and
+ * removes the temporary directory. Progress on a terminal; a summary on stdout.
+ */
+export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Promise<number> {
+  const dest = location(args.dest, "DEST");
+  const src = location(args.src, "SRC");
+  // One set of credentials must not travel to a second registry the user did not mean it for.
+  if (args.username !== undefined && src.kind === "registry" && dest.kind === "registry") {
+    const a = parseReference(src.reference).registry;
+    const b = parseReference(dest.reference).registry;
+    if (a !== b) {
+      throw new UsageError(
+        `--username/--password would be sent to both ${a} and ${b}; with credentials, convert within one registry or via an oci: layout`,
+      );
+    }
+  }
+  const platform = args.platform === undefined ? undefined : parsePlatform(args.platform);
+  if (args.password !== undefined && args.username === undefined) {
+    throw new UsageError("--password needs --username");
+  }
+  // Credentials and --insecure apply to the registry named (SRC and DEST share it, checked above).
+  const auth = {
+    ...(args.username === undefined ? {} : { username: args.username }),
+    ...(args.password === undefined ? {} : { password: args.password }),
+    insecure: args.insecure,
+  };
+  const started = performance.now();
+  const work = await mkdtemp(join(tmpdir(), "rafscan-convert-"));
+  try {
+    // buildOptions checks the build options before anything is read.
+    const options = buildOptions({ ...args, src: args.src, out: work });
+    let layer = "";
+    let files = 0;
+    // Progress arrives per chunk and per file; a terminal needs a line a few times a second.
+    let shown = 0;
+    const show = (text: string) => {
+      const now = performance.now();
+      if (now - shown < 100) return;
+      shown = now;
+      progress(io, text);
+    };
+    const source = await readImage(args.src, {
+      ...auth,
+      ...(platform === undefined ? {} : { platform }),
+      onProgress: (p) => {
+        layer = `layer ${p.layer}/${p.layers}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`;
+        show(`${layer}, ${files} files`);
+      },
+    });
+    const result = await buildImage(source.layers, {
+      ...options,
+      onProgress: (p) => {
+        files = p.files;
+        show(`${layer}, ${files} files`);
+      },
+    });
+    progress(io, "packaging");
+    const built = { bootstrap: result.bootstrap, blobs: result.blobs, fsVersion: result.fsVersion };
+    const image = { baseConfig: source.config, ...(platform === undefined ? {} : { platform }) };
+    let manifestDigest: string;
+    if (dest.kind === "layout") {
+      const tag = dest.tag ?? "latest";
+      ({ manifestDigest } = await writeOciLayout(built, dest.dir, { ...image, tag }));
+    } else {
+      ({ manifestDigest } = await pushImage(built, dest.reference, {
+        ...image,
+        ...auth,
+        onProgress: (p) =>
+          show(`pushing ${p.blob.slice(7, 19)}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`),
+      }));
+    }
+    progressDone(io);
+    const seconds = (performance.now() - started) / 1000;
+    const summary = {
+      source: source.name,
+      sourceManifest: source.manifestDigest,
+      sourceLayers: source.layers.length,
+      destination: dest.kind === "layout" ? `oci:${dest.dir}:${dest.tag ?? "latest"}` : dest.reference,
+      manifestDigest,
+      fsVersion: result.fsVersion,
+      blobs: result.blobs.map((b) => ({ id: b.id, size: b.size, chunks: b.chunkCount })),
+      entries: result.progress.entries,
+      files: result.progress.files,
+      bytesIn: result.progress.bytesIn,
+      chunks: result.progress.chunks,
+      dedupedChunks: result.progress.dedupedChunks,
+      seconds: Math.round(seconds * 1000) / 1000,
+    };
+    if (json) writeJsonLine(io, summary);
+    else {
+      const out = result.blobs.reduce((n, b) => n + b.size, 0);
+      io.stdout.write(
+        `converted ${summary.source} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
+          `manifest ${manifestDigest}, ${summary.files} files, ${humanBytes(summary.bytesIn)} in, ` +
+          `${result.blobs.length} blob(s) of ${humanBytes(out)}, ${summary.chunks} chunks ` +
+          `(${summary.dedupedChunks} deduplicated) in ${seconds.toFixed(2)} s\n`,
+      );
+    }
+    return 0;
+  } finally {
+    progressDone(io);
+    await rm(work, { recursive: true, force: true });
+  }
+}
