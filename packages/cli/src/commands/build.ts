@@ -1,7 +1,14 @@
 // `rafscan build SRC -o OUTDIR [--fs-version 5|6] [--compressor C] [--digester D]
 // [--chunk-size N] [--prefetch PATH]...`: builds a Nydus image from a directory or a tar layer.
 import { statSync } from "node:fs";
-import { type BuildOptions, buildImage, type EntrySource, readDirectory, readTar } from "@rafscan/builder";
+import {
+  type BuildOptions,
+  type BuildResult,
+  buildImage,
+  type EntrySource,
+  readDirectory,
+  readTar,
+} from "@rafscan/builder";
 import type { CompressorName, DigesterName } from "@rafscan/rafs";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
 import { UsageError } from "../usage-error.js";
@@ -72,8 +79,19 @@ export async function runBuild(args: BuildArgs, json: boolean, io: Io): Promise<
   });
   progressDone(io);
   const seconds = (performance.now() - started) / 1000;
-  const summary = {
-    bootstrap: result.bootstrap,
+  const summary = { bootstrap: result.bootstrap, ...buildSummary(result, seconds) };
+  if (json) writeJsonLine(io, summary);
+  else {
+    io.stdout.write(
+      `built ${summary.bootstrap}: ${summary.entries} entries, ${summary.files} files, ${buildTotals(result, seconds)}\n`,
+    );
+  }
+  return 0;
+}
+
+/** The fields `build --json` and `convert --json` share, in their contract order. */
+export function buildSummary(result: BuildResult, seconds: number) {
+  return {
     blobs: result.blobs.map((b) => ({ id: b.id, size: b.size, chunks: b.chunkCount })),
     entries: result.progress.entries,
     files: result.progress.files,
@@ -82,14 +100,14 @@ export async function runBuild(args: BuildArgs, json: boolean, io: Io): Promise<
     dedupedChunks: result.progress.dedupedChunks,
     seconds: Math.round(seconds * 1000) / 1000,
   };
-  if (json) writeJsonLine(io, summary);
-  else {
-    const out = result.blobs.reduce((n, b) => n + b.size, 0);
-    io.stdout.write(
-      `built ${summary.bootstrap}: ${summary.entries} entries, ${summary.files} files, ${humanBytes(summary.bytesIn)} in, ` +
-        `${result.blobs.length} blob(s) of ${humanBytes(out)}, ${summary.chunks} chunks (${summary.dedupedChunks} deduplicated) ` +
-        `in ${seconds.toFixed(2)} s\n`,
-    );
-  }
-  return 0;
+}
+
+/** The human summary's tail: bytes in, blobs out, chunks, time. */
+export function buildTotals(result: BuildResult, seconds: number): string {
+  const out = result.blobs.reduce((n, b) => n + b.size, 0);
+  const p = result.progress;
+  return (
+    `${humanBytes(p.bytesIn)} in, ${result.blobs.length} blob(s) of ${humanBytes(out)}, ${p.chunks} chunks ` +
+    `(${p.dedupedChunks} deduplicated) in ${seconds.toFixed(2)} s`
+  );
 }

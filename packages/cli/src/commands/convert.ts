@@ -16,7 +16,7 @@ import {
 import { parseReference } from "@rafscan/registry";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
 import { UsageError } from "../usage-error.js";
-import { type BuildArgs, buildOptions } from "./build.js";
+import { type BuildArgs, buildOptions, buildSummary, buildTotals } from "./build.js";
 
 /** Raw option values of `convert`, as parsed by main. */
 export interface ConvertArgs extends Omit<BuildArgs, "src" | "out"> {
@@ -128,22 +128,13 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
       destination: dest.kind === "layout" ? `oci:${dest.dir}:${dest.tag ?? "latest"}` : dest.reference,
       manifestDigest,
       fsVersion: result.fsVersion,
-      blobs: result.blobs.map((b) => ({ id: b.id, size: b.size, chunks: b.chunkCount })),
-      entries: result.progress.entries,
-      files: result.progress.files,
-      bytesIn: result.progress.bytesIn,
-      chunks: result.progress.chunks,
-      dedupedChunks: result.progress.dedupedChunks,
-      seconds: Math.round(seconds * 1000) / 1000,
+      ...buildSummary(result, seconds),
     };
     if (json) writeJsonLine(io, summary);
     else {
-      const out = result.blobs.reduce((n, b) => n + b.size, 0);
       io.stdout.write(
         `converted ${summary.source} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
-          `manifest ${manifestDigest}, ${summary.files} files, ${humanBytes(summary.bytesIn)} in, ` +
-          `${result.blobs.length} blob(s) of ${humanBytes(out)}, ${summary.chunks} chunks ` +
-          `(${summary.dedupedChunks} deduplicated) in ${seconds.toFixed(2)} s\n`,
+          `manifest ${manifestDigest}, ${summary.files} files, ${buildTotals(result, seconds)}\n`,
       );
     }
     return 0;
