@@ -353,43 +353,11 @@ export class RegistryClient {
     signal: AbortSignal | undefined,
     what: string,
   ): Promise<{ res: Dispatcher.ResponseData; answer: Answer }> {
-    const maxRedirects = this.#options.maxRedirects ?? 5;
-    let current = url;
-    for (let hop = 0; ; hop++) {
-      const sent: Record<string, string> = { ...headers };
-      if (this.#basic !== undefined && current.origin === this.origin) sent.authorization = this.#basic;
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await request(current, {
-          method: "GET",
-          headers: sent,
-          signal: signal ?? null,
-          ...(this.#options.dispatcher === undefined ? {} : { dispatcher: this.#options.dispatcher }),
-        });
-      } catch (cause) {
-        if (signal?.aborted === true) throw signal.reason;
-        throw new RegistryError(
-          RegistryErrorCode.NETWORK,
-          `GET ${redact(current)} failed: ${(cause as Error).message}`,
-          { url: redact(current), cause },
-        );
-      }
-      const answer: Answer = { status: res.statusCode, headers: res.headers, url: current };
-      if (res.statusCode === 200) return { res, answer };
-      const location = header(answer, "location");
-      if (!REDIRECTS.has(res.statusCode) || location === undefined) {
-        if (res.statusCode >= 400) failed({ ...answer, ...(await errorDetail(res)) }, what);
-        await res.body.dump();
-        failed(answer, what);
-      }
-      await res.body.dump();
-      if (hop >= maxRedirects) {
-        throw new RegistryError(RegistryErrorCode.PROTOCOL, `more than ${maxRedirects} redirects`, {
-          url: redact(url),
-        });
-      }
-      current = this.#resolve(location, current);
-    }
+    const { res, answer } = await this.#exchange(url, { method: "GET", headers, signal }, true);
+    if (res.statusCode === 200) return { res, answer };
+    if (res.statusCode >= 400) failed({ ...answer, ...(await errorDetail(res)) }, what);
+    await res.body.dump();
+    return failed(answer, what);
   }
 
   async #ping(signal: AbortSignal | undefined): Promise<void> {
@@ -465,11 +433,26 @@ export class RegistryClient {
     return url;
   }
 
-  /**
-   * Sends one request, following redirects. Credentials go only to the registry's own origin:
-   * a redirect to storage elsewhere (S3, a CDN) must not receive the user's password.
-   */
+  /** Sends one request, following redirects; the final body is read (error detail) or dropped. */
   async #send(url: URL, init: SendInit, authenticate = true): Promise<Answer> {
+    const { res, answer } = await this.#exchange(url, init, authenticate);
+    if (res.statusCode < 400) {
+      await res.body.dump();
+      return answer;
+    }
+    return { ...answer, ...(await errorDetail(res)) };
+  }
+
+  /**
+   * Sends a request and follows redirects, returning the final response with its body unread.
+   * Credentials go only to the registry's own origin: a redirect to storage elsewhere (S3, a CDN)
+   * must not receive the user's password.
+   */
+  async #exchange(
+    url: URL,
+    init: SendInit,
+    authenticate: boolean,
+  ): Promise<{ res: Dispatcher.ResponseData; answer: Answer }> {
     const maxRedirects = this.#options.maxRedirects ?? 5;
     let current = url;
     for (let hop = 0; ; hop++) {
@@ -503,13 +486,7 @@ export class RegistryClient {
         REDIRECTS.has(res.statusCode) &&
         location !== undefined &&
         (init.method === "GET" || init.method === "HEAD" || res.statusCode === 307 || res.statusCode === 308);
-      if (!follow) {
-        if (res.statusCode < 400) {
-          await res.body.dump();
-          return answer;
-        }
-        return { ...answer, ...(await errorDetail(res)) };
-      }
+      if (!follow) return { res, answer };
       await res.body.dump();
       // The server may have answered before reading the body; the next hop gets a fresh one.
       if (typeof init.body === "function") (body as Readable).destroy();
