@@ -1,0 +1,4 @@
+// Public API of @rafscan/analyzers.
+export type { Ecosystem, Findings, OsInfo, Package, Secret } from "./findings.js";
+export type { AnalyzerContext, AnalyzerPlugin, MatchedFile, Need, NeedEntry } from "./plugin.js";
+export { purl } from "./purl.js";
