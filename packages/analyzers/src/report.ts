@@ -1,0 +1,84 @@
+// The scan report: everything a scan found, what each analyzer read, and what the scan cost.
+// `rafscan scan --format json` prints it as is; the SBOM writers (sbom/) read it.
+import type { OsInfo, Package, Secret } from "./findings.js";
+
+/** A problem an analyzer met and survived: a bad package database, a skipped file. */
+export interface ScanWarning {
+  /** The plugin id, or `scan` for the runner itself. */
+  readonly plugin: string;
+  readonly message: string;
+  /** The file concerned, when there is one. */
+  readonly path?: string;
+}
+
+/** A matched file an analyzer did not read, and why. */
+export interface SkippedFile {
+  readonly path: string;
+  /** `larger than maxFileSize (N bytes)`, `budget spent`, `unreadable: ...` */
+  readonly reason: string;
+}
+
+/** What one analyzer did. */
+export interface AnalyzerReport {
+  readonly id: string;
+  readonly version: string;
+  /** Files matched by its needs. */
+  readonly filesMatched: number;
+  /** Files (or ranges of them) it read. */
+  readonly filesRead: number;
+  /** File bytes it read (decompressed). */
+  readonly bytesRead: number;
+  readonly skipped: readonly SkippedFile[];
+  readonly packages: number;
+  readonly secrets: number;
+  /** Wall time of its `analyze` call, in ms. */
+  readonly durationMs: number;
+  /** Set when `analyze` threw: the scan goes on without this analyzer's findings. */
+  readonly error?: string;
+}
+
+/** What the scan cost: compare `bytesFetched` with `imageBytes`. */
+export interface ScanTelemetry {
+  /** Compressed size of the whole image (bootstrap and data blobs), when known. */
+  readonly imageBytes: number | undefined;
+  /** Bytes fetched from blob sources and registries (metadata and chunks). */
+  readonly bytesFetched: number;
+  /** Requests (or reads, for local sources) made. */
+  readonly requests: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  /** Entries walked in the bootstrap. */
+  readonly entriesWalked: number;
+  /** File bytes handed to analyzers (decompressed). */
+  readonly fileBytesRead: number;
+  /** Time waiting on sources, ms (overlapping waits count once each). */
+  readonly networkMs: number;
+  /** Whole scan wall time, ms. */
+  readonly durationMs: number;
+}
+
+/** The image scanned. */
+export interface ScannedImage {
+  /** What the user named: a reference, `oci:DIR`, or a bootstrap path. */
+  readonly name: string;
+  /** Manifest digest, when read from a registry or layout. */
+  readonly digest?: string;
+  /** `rafs-v5`, `rafs-v6`, `erofs`. */
+  readonly format: string;
+}
+
+/** The result of `scanImage`. */
+export interface ScanReport {
+  /** Bumped when a field changes meaning; fields are only ever added within one version. */
+  readonly schemaVersion: 1;
+  readonly image: ScannedImage;
+  readonly os: OsInfo | undefined;
+  readonly packages: readonly Package[];
+  readonly secrets: readonly Secret[];
+  readonly notes: readonly string[];
+  readonly warnings: readonly ScanWarning[];
+  readonly analyzers: readonly AnalyzerReport[];
+  readonly telemetry: ScanTelemetry;
+  /** ISO 8601 time the scan finished. */
+  readonly createdAt: string;
+}
