@@ -1,10 +1,13 @@
-// A small client for the OCI distribution API (v2): version check and authentication (anonymous or
-// HTTP Basic), blob existence, monolithic blob upload and manifest upload, manifest download and
+// A small client for the OCI distribution API (v2): version check and authentication (anonymous,
+// HTTP Basic, or bearer tokens), blob existence, monolithic blob upload and manifest upload, manifest download and
 // verified blob download streams, over undici.
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { type Dispatcher, request } from "undici";
+import { parseChallenge } from "./auth-challenge.js";
+import { BearerTokens, type TokenRealm } from "./bearer.js";
+import type { Credentials } from "./credentials.js";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
 
 /** Options of {@link RegistryClient}. */
@@ -13,6 +16,11 @@ export interface RegistryClientOptions {
   readonly username?: string;
   /** Password or access token for HTTP Basic authentication. Default: none. */
   readonly password?: string;
+  /**
+   * Credentials, or a function that finds them when first needed (e.g. {@link dockerCredentials}).
+   * Used for Basic authentication and at the token service. `username`/`password` win when given.
+   */
+  readonly credentials?: Credentials | (() => Promise<Credentials | undefined>);
   /** Speak plain HTTP instead of HTTPS (local and test registries). Default: `false`. */
   readonly insecure?: boolean;
   /** The undici dispatcher to send requests through. Default: undici's global dispatcher. */
@@ -74,12 +82,34 @@ export interface GetBlobOptions extends CallOptions {
   readonly size?: number;
 }
 
+/** What {@link RegistryClient.getBlobRange} returns: the answer to a ranged GET, body unread. */
+export interface RangeAnswer {
+  /** 206, or 200 when the server ignored the Range header. */
+  readonly status: 200 | 206 | number;
+  /** The `Content-Range` header, when sent. */
+  readonly contentRange: string | undefined;
+  /** The `Content-Length` header, when sent. */
+  readonly contentLength: string | undefined;
+  /** The body, unread: the caller must consume or destroy it. */
+  readonly body: Readable;
+  /** The URL that answered (after redirects), without query. */
+  readonly url: string;
+}
+
 interface SendInit {
   readonly method: "GET" | "HEAD" | "POST" | "PUT";
   readonly headers?: Record<string, string>;
   readonly body?: BodyFactory | Uint8Array;
   readonly signal: AbortSignal | undefined;
+  /** The token scope the request needs (`repository:<name>:pull`); none for `/v2/`. */
+  readonly scope?: string;
 }
+
+/** How the registry wants requests authenticated, as learned from `GET /v2/`. */
+type Scheme =
+  | { readonly kind: "none" }
+  | { readonly kind: "basic" }
+  | { readonly kind: "bearer"; readonly realm: TokenRealm };
 
 interface Answer extends ErrorDetail {
   readonly status: number;
@@ -97,7 +127,9 @@ export class RegistryClient {
   /** `https://host[:port]` (or `http://` when insecure): the only origin credentials go to. */
   readonly origin: string;
   readonly #options: RegistryClientOptions;
-  readonly #basic: string | undefined;
+  readonly #credentials: () => Promise<Credentials | undefined>;
+  readonly #tokens: BearerTokens;
+  #scheme: Scheme = { kind: "none" };
   #ready: Promise<void> | undefined;
 
   constructor(endpoint: string, options: RegistryClientOptions = {}) {
@@ -114,18 +146,32 @@ export class RegistryClient {
       throw new RegistryError(RegistryErrorCode.INVALID_REFERENCE, `bad registry endpoint "${endpoint}"`);
     }
     this.origin = url.origin;
-    if (options.username !== undefined || options.password !== undefined) {
-      const pair = `${options.username ?? ""}:${options.password ?? ""}`;
-      this.#basic = `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
-    }
+    let found: Promise<Credentials | undefined> | undefined;
+    const given = options.credentials;
+    this.#credentials =
+      options.username !== undefined || options.password !== undefined
+        ? async () => ({ username: options.username ?? "", password: options.password ?? "" })
+        : typeof given === "function"
+          ? () => {
+              found ??= given();
+              return found;
+            }
+          : async () => given;
+    this.#tokens = new BearerTokens(this.#credentials, options.insecure === true, options.dispatcher);
+  }
+
+  /** The authentication the registry asked for (known after {@link ping}). */
+  get authScheme(): "none" | "basic" | "bearer" {
+    return this.#scheme.kind;
   }
 
   /**
    * The API version check (`GET /v2/`), which also settles authentication: anonymous when the
-   * registry answers 200, HTTP Basic when it challenges with `Basic` and credentials were given.
-   * The other methods call it once on first use.
+   * registry answers 200, HTTP Basic when it challenges with `Basic` and credentials were given,
+   * bearer tokens when it challenges with `Bearer` (credentials, when given, are checked at the
+   * token service at once). The other methods call it once on first use.
    * @throws RegistryError `REGISTRY_UNAUTHORIZED` (no or wrong credentials), `REGISTRY_UNSUPPORTED_AUTH`
-   *   (a Bearer token challenge), `REGISTRY_PROTOCOL` (no v2 API), `REGISTRY_NETWORK`
+   *   (a scheme other than Basic and Bearer), `REGISTRY_PROTOCOL` (no v2 API), `REGISTRY_NETWORK`
    */
   ping(options: CallOptions = {}): Promise<void> {
     this.#ready ??= this.#ping(options.signal);
@@ -140,7 +186,7 @@ export class RegistryClient {
   async hasBlob(repository: string, digest: string, options: CallOptions = {}): Promise<boolean> {
     await this.ping(options);
     const url = this.#url(`/v2/${repository}/blobs/${digest}`);
-    const answer = await this.#send(url, { method: "HEAD", signal: options.signal });
+    const answer = await this.#send(url, { method: "HEAD", signal: options.signal, scope: pull(repository) });
     if (answer.status === 200) return true;
     if (answer.status === 404) return false;
     return failed(answer, "HEAD blob");
@@ -162,6 +208,7 @@ export class RegistryClient {
     const start = this.#url(`/v2/${repository}/blobs/uploads/`);
     const started = await this.#send(start, {
       method: "POST",
+      scope: push(repository),
       headers: { "content-length": "0" },
       signal: options.signal,
     });
@@ -179,6 +226,7 @@ export class RegistryClient {
     target.search = `${target.search === "" ? "?" : `${target.search}&`}digest=${encodeURIComponent(digest)}`;
     const done = await this.#send(target, {
       method: "PUT",
+      scope: push(repository),
       headers: { "content-type": "application/octet-stream", "content-length": String(size) },
       body,
       signal: options.signal,
@@ -214,6 +262,7 @@ export class RegistryClient {
     const url = this.#url(`/v2/${repository}/manifests/${reference}`);
     const answer = await this.#send(url, {
       method: "PUT",
+      scope: push(repository),
       headers: { "content-type": mediaType, "content-length": String(bytes.length) },
       body: bytes,
       signal: options.signal,
@@ -247,7 +296,13 @@ export class RegistryClient {
     await this.ping(options);
     const url = this.#url(`/v2/${repository}/manifests/${reference}`);
     const accept = (options.accept ?? MANIFEST_MEDIA_TYPES).join(", ");
-    const { res, answer } = await this.#open(url, { accept }, options.signal, "GET manifest");
+    const { res, answer } = await this.#open(
+      url,
+      { accept },
+      options.signal,
+      "GET manifest",
+      pull(repository),
+    );
     const bytes = await readLimited(res, maxSize, answer, options.signal);
     const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
     if (pinned !== undefined && digest !== reference) {
@@ -287,7 +342,7 @@ export class RegistryClient {
     }
     await this.ping(options);
     const url = this.#url(`/v2/${repository}/blobs/${digest}`);
-    const { res, answer } = await this.#open(url, {}, options.signal, "GET blob");
+    const { res, answer } = await this.#open(url, {}, options.signal, "GET blob", pull(repository));
     const where = { url: redact(answer.url) };
     const lengthHeader = header(answer, "content-length");
     const announced = lengthHeader === undefined ? undefined : Number(lengthHeader);
@@ -344,6 +399,50 @@ export class RegistryClient {
   }
 
   /**
+   * Starts a ranged blob download (`GET /v2/<name>/blobs/<digest>` with `Range: bytes=start-(end-1)`),
+   * following redirects to storage without credentials, and returns the answer with its body
+   * unread: 206 (the range; the caller checks `Content-Range`) or 200 (a server that ignores Range
+   * sends the whole blob). Any other status fails.
+   * @param end exclusive
+   */
+  async getBlobRange(
+    repository: string,
+    digest: string,
+    start: number,
+    end: number,
+    options: CallOptions = {},
+  ): Promise<RangeAnswer> {
+    digestAlgorithm(digest);
+    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && end > start)) {
+      throw new RangeError(`bad blob range [${start}, ${end})`);
+    }
+    await this.ping(options);
+    const url = this.#url(`/v2/${repository}/blobs/${digest}`);
+    const { res, answer } = await this.#exchange(
+      url,
+      {
+        method: "GET",
+        headers: { range: `bytes=${start}-${end - 1}` },
+        signal: options.signal,
+        scope: pull(repository),
+      },
+      true,
+    );
+    if (res.statusCode === 200 || res.statusCode === 206) {
+      return {
+        status: res.statusCode,
+        contentRange: header(answer, "content-range"),
+        contentLength: header(answer, "content-length"),
+        body: res.body,
+        url: redact(answer.url),
+      };
+    }
+    if (res.statusCode >= 400) failed({ ...answer, ...(await errorDetail(res)) }, "GET blob range");
+    await res.body.dump();
+    return failed(answer, "GET blob range");
+  }
+
+  /**
    * GETs `url`, following redirects (credentials only to the registry's own origin), and returns
    * the 200 answer with its body unread. Any other final status fails.
    */
@@ -352,8 +451,9 @@ export class RegistryClient {
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
     what: string,
+    scope: string,
   ): Promise<{ res: Dispatcher.ResponseData; answer: Answer }> {
-    const { res, answer } = await this.#exchange(url, { method: "GET", headers, signal }, true);
+    const { res, answer } = await this.#exchange(url, { method: "GET", headers, signal, scope }, true);
     if (res.statusCode === 200) return { res, answer };
     if (res.statusCode >= 400) failed({ ...answer, ...(await errorDetail(res)) }, what);
     await res.body.dump();
@@ -375,16 +475,23 @@ export class RegistryClient {
       );
     }
     if (anonymous.status !== 401) return failed(anonymous, "registry version check");
-    const challenge = header(anonymous, "www-authenticate") ?? "";
-    const scheme = challenge.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? "";
-    if (scheme !== "basic") {
+    const challenge = parseChallenge(header(anonymous, "www-authenticate"));
+    const credentials = await this.#credentials();
+    if (challenge?.scheme === "bearer" && challenge.params.realm !== undefined) {
+      const realm = { realm: challenge.params.realm, service: challenge.params.service };
+      this.#scheme = { kind: "bearer", realm };
+      // Like `docker login`: a token without scope proves the credentials before any real work.
+      if (credentials !== undefined) await this.#tokens.token(realm, "", signal);
+      return;
+    }
+    if (challenge?.scheme !== "basic") {
       throw new RegistryError(
         RegistryErrorCode.UNSUPPORTED_AUTH,
-        `${this.origin} asks for "${scheme || "unknown"}" authentication; only Basic is supported`,
+        `${this.origin} asks for "${challenge?.scheme ?? "unknown"}" authentication; only Basic and Bearer are supported`,
         { status: 401, url: url.href },
       );
     }
-    if (this.#basic === undefined) {
+    if (credentials === undefined) {
       throw new RegistryError(
         RegistryErrorCode.UNAUTHORIZED,
         `${this.origin} needs a username and password`,
@@ -394,8 +501,10 @@ export class RegistryClient {
         },
       );
     }
+    this.#scheme = { kind: "basic" };
     const signedIn = await this.#send(url, { method: "GET", signal });
     if (signedIn.status === 200) return;
+    this.#scheme = { kind: "none" };
     if (signedIn.status === 401) {
       throw new RegistryError(
         RegistryErrorCode.UNAUTHORIZED,
@@ -407,6 +516,24 @@ export class RegistryClient {
       );
     }
     failed(signedIn, "registry version check");
+  }
+
+  /** The Authorization header for a request to the registry's own origin, if it needs one. */
+  async #authorization(
+    scope: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    const scheme = this.#scheme;
+    if (scheme.kind === "basic") {
+      const c = await this.#credentials();
+      return c === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${c.username}:${c.password}`, "utf8").toString("base64")}`;
+    }
+    if (scheme.kind === "bearer" && scope !== undefined) {
+      return `Bearer ${await this.#tokens.token(scheme.realm, scope, signal)}`;
+    }
+    return undefined;
   }
 
   #url(path: string): URL {
@@ -455,10 +582,13 @@ export class RegistryClient {
   ): Promise<{ res: Dispatcher.ResponseData; answer: Answer }> {
     const maxRedirects = this.#options.maxRedirects ?? 5;
     let current = url;
+    let scope = init.scope;
+    let retriedAuth = false;
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { ...init.headers };
-      if (authenticate && this.#basic !== undefined && current.origin === this.origin) {
-        headers.authorization = this.#basic;
+      if (authenticate && current.origin === this.origin) {
+        const authorization = await this.#authorization(scope, init.signal);
+        if (authorization !== undefined) headers.authorization = authorization;
       }
       const body = typeof init.body === "function" ? init.body() : init.body;
       let res: Dispatcher.ResponseData;
@@ -480,6 +610,25 @@ export class RegistryClient {
         );
       }
       const answer: Answer = { status: res.statusCode, headers: res.headers, url: current };
+      // A token may have expired, or the registry may want a wider scope than asked for
+      // (`insufficient_scope`): fetch the token its challenge names and try once more.
+      const challenge =
+        res.statusCode === 401 ? parseChallenge(header(answer, "www-authenticate")) : undefined;
+      const realm = challenge?.scheme === "bearer" ? challenge.params.realm : undefined;
+      if (authenticate && !retriedAuth && realm !== undefined && current.origin === this.origin) {
+        retriedAuth = true;
+        // Some registries answer `/v2/` anonymously and challenge only on repositories.
+        if (this.#scheme.kind !== "bearer") {
+          this.#scheme = { kind: "bearer", realm: { realm, service: challenge?.params.service } };
+        } else if (scope !== undefined) {
+          this.#tokens.forget(this.#scheme.realm, scope);
+        }
+        scope = challenge?.params.scope ?? scope;
+        await res.body.dump();
+        if (typeof init.body === "function") (body as Readable).destroy();
+        hop--;
+        continue;
+      }
       const location = header(answer, "location");
       // Only a redirect that keeps method and body can be followed for uploads.
       const follow =
@@ -627,6 +776,9 @@ function failed(answer: Answer & ErrorDetail, what: string): never {
       status: answer.status,
       url: redact(answer.url),
       ...(answer.registryCode === undefined ? {} : { registryCode: answer.registryCode }),
+      ...(header(answer, "retry-after") === undefined
+        ? {}
+        : { retryAfter: header(answer, "retry-after") as string }),
     },
   );
 }
@@ -634,6 +786,16 @@ function failed(answer: Answer & ErrorDetail, what: string): never {
 function header(answer: { headers: Answer["headers"] }, name: string): string | undefined {
   const value = answer.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The token scope to read a repository. */
+function pull(repository: string): string {
+  return `repository:${repository}:pull`;
+}
+
+/** The token scope to write a repository (push needs pull too, to check what exists). */
+function push(repository: string): string {
+  return `repository:${repository}:pull,push`;
 }
 
 /** A URL for messages: no query (upload URLs carry state tokens) and no user info. */

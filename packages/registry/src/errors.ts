@@ -15,8 +15,20 @@ export const RegistryErrorCode = {
   HTTP_STATUS: "REGISTRY_HTTP_STATUS",
   /** The registry broke the protocol: no Location, a bad or looping redirect, a digest it did not echo. */
   PROTOCOL: "REGISTRY_PROTOCOL",
-  /** The connection failed (refused, reset, TLS, DNS) before an HTTP answer arrived. */
+  /** The connection failed (refused, reset, TLS, DNS), or a body stopped or was cut short. */
   NETWORK: "REGISTRY_NETWORK",
+  /** A ranged answer that does not match the request (`Content-Range`, length, too many bytes). */
+  RANGE: "REGISTRY_RANGE",
+  /** The server ignores `Range` and the bytes wanted lie beyond the budget for reading through. */
+  RANGE_IGNORED: "REGISTRY_RANGE_IGNORED",
+  /** The image is not a Nydus image (and the caller did not allow the plain-image fallback). */
+  NOT_NYDUS: "REGISTRY_NOT_NYDUS",
+  /** A manifest, index, config or bootstrap layer that breaks the OCI or Nydus conventions. */
+  BAD_IMAGE: "REGISTRY_BAD_IMAGE",
+  /** An OCI image layout that is missing, malformed, or has no image under the tag asked for. */
+  LAYOUT: "REGISTRY_LAYOUT",
+  /** A blob of an OCI image layout whose size or digest is not its descriptor's. */
+  BLOB_MISMATCH: "REGISTRY_BLOB_MISMATCH",
 } as const;
 
 export type RegistryErrorCode = (typeof RegistryErrorCode)[keyof typeof RegistryErrorCode];
@@ -29,6 +41,8 @@ export interface RegistryErrorOptions {
   readonly registryCode?: string;
   /** The request URL (never with credentials: the client sends those in headers only). */
   readonly url?: string;
+  /** The `Retry-After` header of a 429 or 503 answer. */
+  readonly retryAfter?: string;
   readonly cause?: unknown;
 }
 
@@ -39,6 +53,7 @@ export class RegistryError extends Error {
   readonly status: number | undefined;
   readonly registryCode: string | undefined;
   readonly url: string | undefined;
+  readonly retryAfter: string | undefined;
 
   constructor(code: RegistryErrorCode, message: string, options: RegistryErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -46,6 +61,7 @@ export class RegistryError extends Error {
     this.status = options.status;
     this.registryCode = options.registryCode;
     this.url = options.url;
+    this.retryAfter = options.retryAfter;
   }
 }
 

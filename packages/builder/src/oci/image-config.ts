@@ -1,44 +1,13 @@
 // The image config and manifest of a Nydus image (reference 6.1): data blob layers in blob-table
 // order, the bootstrap layer last; diff ids per layer; a history that stays consistent with them.
+import { type Descriptor, hostPlatform, type Platform } from "@rafscan/registry";
 import { BuildError } from "../input/build-error.js";
 import { Annotation, BOOTSTRAP_HISTORY_COMMENT, MediaType } from "./media-types.js";
 
-/** An OCI content descriptor. */
-export interface Descriptor {
-  readonly mediaType: string;
-  readonly digest: string;
-  readonly size: number;
-  readonly annotations?: Readonly<Record<string, string>>;
-  readonly platform?: Platform;
-}
-
-/** The platform an image runs on, in Go's names (`amd64`, `arm64`, ...). */
-export interface Platform {
-  readonly os: string;
-  readonly architecture: string;
-  /** CPU variant, e.g. `v8` for arm64. Default: none. */
-  readonly variant?: string;
-}
+export type { Descriptor, Platform } from "@rafscan/registry";
+export { hostPlatform } from "@rafscan/registry";
 
 type Json = Record<string, unknown>;
-
-const GO_ARCH: Partial<Record<string, string>> = {
-  x64: "amd64",
-  ia32: "386",
-  arm: "arm",
-  arm64: "arm64",
-  ppc64: "ppc64le",
-  s390x: "s390x",
-  riscv64: "riscv64",
-  loong64: "loong64",
-  mips: "mips",
-  mipsel: "mipsle",
-};
-
-/** `linux` on the architecture Node runs on, as `docker build` defaults to the host platform. */
-export function hostPlatform(): Platform {
-  return { os: "linux", architecture: GO_ARCH[process.arch] ?? process.arch };
-}
 
 /** The platform: the option, else the base config's, else the host's. */
 export function resolvePlatform(option: Platform | undefined, base: Json | undefined): Platform {

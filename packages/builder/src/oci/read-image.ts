@@ -1,35 +1,31 @@
 // Reads an ordinary OCI or Docker image as builder input: resolves `oci:DIR[:TAG]` (an OCI image
-// layout, image-spec image-layout.md) or a registry reference to one image manifest for a platform,
-// and turns its layers into lazily opened tar readers, lowest layer first.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { type Readable, Transform } from "node:stream";
-import { parseReference, RegistryClient } from "@rafscan/registry";
+// layout) or a registry reference to one image manifest for a platform (through @rafscan/registry's
+// image stores), and turns its layers into lazily opened tar readers, lowest layer first.
+import type { Readable } from "node:stream";
+import {
+  CONFIG_MEDIA_TYPES,
+  type Descriptor,
+  formatPlatform,
+  type ImageManifest,
+  type ImageStore,
+  INDEX_MEDIA_TYPES,
+  isRegistryError,
+  layoutStore,
+  IMAGE_MANIFEST_MEDIA_TYPES as MANIFEST_MEDIA_TYPES,
+  type Platform,
+  parseImageLocation as parseLocation,
+  RegistryClient,
+  RegistryErrorCode,
+  readSmallBlob,
+  registryStore,
+  resolveManifest,
+} from "@rafscan/registry";
 import { BuildError, BuildErrorCode } from "../input/build-error.js";
 import { type ReadTarOptions, readTar } from "../input/read-tar.js";
 import type { EntrySource } from "../source.js";
-import { type Descriptor, hostPlatform, type Platform } from "./image-config.js";
 import { Annotation, MediaType } from "./media-types.js";
 
-/** Media types of image indexes: OCI, and Docker's manifest list. */
-export const INDEX_MEDIA_TYPES: readonly string[] = Object.freeze([
-  MediaType.IMAGE_INDEX,
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-]);
-
-/** Media types of image manifests: OCI, and Docker's image manifest schema 2. */
-export const MANIFEST_MEDIA_TYPES: readonly string[] = Object.freeze([
-  MediaType.IMAGE_MANIFEST,
-  "application/vnd.docker.distribution.manifest.v2+json",
-]);
-
-/** Media types of image configs: OCI, and Docker's. */
-export const CONFIG_MEDIA_TYPES: readonly string[] = Object.freeze([
-  MediaType.IMAGE_CONFIG,
-  "application/vnd.docker.container.image.v1+json",
-]);
+export { CONFIG_MEDIA_TYPES, formatPlatform, INDEX_MEDIA_TYPES, MANIFEST_MEDIA_TYPES };
 
 /**
  * Layer media types a source image may use: tar, tar+gzip and tar+zstd (the reader tells the
@@ -42,14 +38,8 @@ export const LAYER_MEDIA_TYPES: readonly string[] = Object.freeze([
   "application/vnd.docker.image.rootfs.diff.tar.gzip",
 ]);
 
-/** Largest index.json, manifest or index read (distribution's own manifest limit). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Largest image config read. Configs are small; a long history is still far below this. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-/** Index levels followed (an index naming an index ...) before giving up. */
-const MAX_INDEX_DEPTH = 4;
-/** What nydusify sets in `platform["os.features"]` of the Nydus entry of a merged index. */
-const NYDUS_OS_FEATURE = "nydus.remoteimage.v1";
 
 /** Progress of one source layer as its compressed bytes are read. */
 export interface LayerProgress {
@@ -123,31 +113,38 @@ export type ImageLocation =
  */
 export function parseImageLocation(text: string): ImageLocation {
   if (text.startsWith("oci:")) {
-    const m = /^oci:([^:]+)(?::([^:]+))?$/.exec(text);
-    if (!m?.[1]) throw new BuildError(BuildErrorCode.OPTION, `expected oci:DIR[:TAG], got '${text}'`);
-    return { kind: "layout", dir: m[1], tag: m[2] };
+    try {
+      const { dir, tag } = parseLocation(text) as Extract<
+        ReturnType<typeof parseLocation>,
+        { kind: "layout" }
+      >;
+      return { kind: "layout", dir, tag };
+    } catch (cause) {
+      throw new BuildError(BuildErrorCode.OPTION, `expected oci:DIR[:TAG], got '${text}'`, { cause });
+    }
   }
-  const reference = text.startsWith("docker://") ? text.slice("docker://".length) : text;
-  parseReference(reference);
-  return { kind: "registry", reference };
+  parseLocation(text);
+  return {
+    kind: "registry",
+    reference: text.startsWith("docker://") ? text.slice("docker://".length) : text,
+  };
 }
 
-/** Where manifests and blobs come from. */
-interface Store {
-  readonly name: string;
-  /** The manifest or index the source names. */
-  root(): Promise<Fetched>;
-  /** A manifest or index by descriptor, its digest checked. */
-  manifest(d: Descriptor): Promise<Fetched>;
-  /** A blob as a stream that checks length and digest as it ends. */
-  blob(d: Descriptor): Promise<Readable>;
-}
-
-interface Fetched {
-  readonly bytes: Uint8Array;
-  /** What the transport says the type is (descriptor or Content-Type); may be "". */
-  readonly mediaType: string;
-  readonly digest: string;
+/**
+ * Registry image-format errors become the builder's own codes, so that `convert` reports one
+ * family of codes for bad input whichever store it came from.
+ */
+function asBuildError(err: unknown): unknown {
+  if (!isRegistryError(err)) return err;
+  const code =
+    err.code === RegistryErrorCode.BAD_IMAGE
+      ? BuildErrorCode.BAD_INPUT
+      : err.code === RegistryErrorCode.LAYOUT
+        ? BuildErrorCode.OCI_LAYOUT
+        : err.code === RegistryErrorCode.BLOB_MISMATCH
+          ? BuildErrorCode.BLOB_MISMATCH
+          : undefined;
+  return code === undefined ? err : new BuildError(code, err.message, { cause: err });
 }
 
 /**
@@ -161,25 +158,31 @@ interface Fetched {
  *   is wrong); RegistryError for registry failures
  */
 export async function readImage(source: string, options: ReadImageOptions = {}): Promise<SourceImage> {
-  const location = parseImageLocation(source);
-  const store =
-    location.kind === "layout"
-      ? await layoutStore(location.dir, location.tag)
-      : registryStore(location.reference, options);
-  let fetched = await store.root();
-  let manifest: ImageManifest | undefined;
-  for (let depth = 0; manifest === undefined; depth++) {
-    options.signal?.throwIfAborted();
-    const doc = classify(fetched, store.name);
-    if (doc.kind === "manifest") {
-      manifest = doc;
-      break;
-    }
-    if (depth >= MAX_INDEX_DEPTH) {
-      throw bad(`${store.name}: more than ${MAX_INDEX_DEPTH} nested image indexes`);
-    }
-    fetched = await store.manifest(pickPlatform(doc.manifests, options.platform, store.name));
+  try {
+    return await openSource(source, options);
+  } catch (err) {
+    throw asBuildError(err);
   }
+}
+
+async function openSource(source: string, options: ReadImageOptions): Promise<SourceImage> {
+  const location = parseImageLocation(source);
+  let store: ImageStore;
+  if (location.kind === "layout") {
+    store = await layoutStore(location.dir, location.tag);
+  } else {
+    const location2 = parseLocation(location.reference);
+    if (location2.kind !== "registry") throw new BuildError(BuildErrorCode.OPTION, `bad source '${source}'`);
+    const ref = location2.reference;
+    const client = new RegistryClient(ref.endpoint, {
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      insecure: options.insecure === true,
+    });
+    store = registryStore(client, ref);
+  }
+  const resolved = await resolveManifest(store, options.platform, "plain", options.signal);
+  const manifest = resolved.manifest;
   checkNotNydus(manifest, store.name);
   for (const layer of manifest.layers) {
     if (!LAYER_MEDIA_TYPES.includes(layer.mediaType)) {
@@ -212,157 +215,13 @@ export async function readImage(source: string, options: ReadImageOptions = {}):
     config,
     layers,
     layerDescriptors: manifest.layers,
-    manifestDigest: fetched.digest,
+    manifestDigest: resolved.digest,
     name: store.name,
   };
 }
 
 function bad(message: string): BuildError {
   return new BuildError(BuildErrorCode.BAD_INPUT, message);
-}
-
-// ---- manifests -------------------------------------------------------------------------------
-
-interface ImageManifest {
-  readonly kind: "manifest";
-  readonly config: Descriptor;
-  readonly layers: readonly Descriptor[];
-}
-
-interface ImageIndex {
-  readonly kind: "index";
-  readonly manifests: readonly Descriptor[];
-}
-
-/** Parses a manifest or an index and checks its descriptors. */
-function classify(fetched: Fetched, name: string): ImageManifest | ImageIndex {
-  let doc: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(fetched.bytes).toString("utf8"));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      throw new Error("not an object");
-    doc = parsed as Record<string, unknown>;
-  } catch (cause) {
-    throw bad(`${name}: manifest ${fetched.digest} is not a JSON object (${(cause as Error).message})`);
-  }
-  if (doc.schemaVersion === 1) {
-    throw bad(
-      `${name}: Docker schema 1 manifests are not supported; push the image again with a current tool`,
-    );
-  }
-  // The document's own mediaType wins; OCI makes it optional, so fall back to what the transport
-  // said, then to the shape (an index has `manifests`, a manifest `config` and `layers`).
-  const declared = typeof doc.mediaType === "string" ? doc.mediaType : fetched.mediaType;
-  const isIndex = INDEX_MEDIA_TYPES.includes(declared) || (!known(declared) && Array.isArray(doc.manifests));
-  const isManifest =
-    MANIFEST_MEDIA_TYPES.includes(declared) ||
-    (!known(declared) && doc.config !== undefined && Array.isArray(doc.layers));
-  if (isIndex) {
-    if (!Array.isArray(doc.manifests))
-      throw bad(`${name}: image index ${fetched.digest} has no manifests list`);
-    return {
-      kind: "index",
-      manifests: doc.manifests.map((m, i) => descriptor(m, `${name}: manifests[${i}]`)),
-    };
-  }
-  if (isManifest) {
-    if (!Array.isArray(doc.layers)) throw bad(`${name}: manifest ${fetched.digest} has no layers list`);
-    return {
-      kind: "manifest",
-      config: descriptor(doc.config, `${name}: config`),
-      layers: doc.layers.map((l, i) => descriptor(l, `${name}: layers[${i}]`)),
-    };
-  }
-  throw bad(`${name}: ${declared || "a document"} is neither an image manifest nor an image index`);
-}
-
-/** True for a media type this reader knows as manifest or index (else the shape decides). */
-function known(mediaType: string): boolean {
-  return INDEX_MEDIA_TYPES.includes(mediaType) || MANIFEST_MEDIA_TYPES.includes(mediaType);
-}
-
-const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
-/** A checked descriptor: the digest is used in paths and URLs, so it must match the grammar. */
-function descriptor(value: unknown, where: string): Descriptor {
-  const d = value as Partial<Record<keyof Descriptor, unknown>> | null;
-  if (typeof d !== "object" || d === null) throw bad(`${where} is not a descriptor`);
-  if (typeof d.mediaType !== "string") throw bad(`${where} has no mediaType`);
-  if (typeof d.digest !== "string" || !DIGEST.test(d.digest)) {
-    throw bad(`${where} has a bad digest ${JSON.stringify(d.digest)?.slice(0, 160)}`);
-  }
-  if (typeof d.size !== "number" || !Number.isSafeInteger(d.size) || d.size < 0) {
-    throw bad(`${where} has a bad size ${String(d.size)}`);
-  }
-  return {
-    mediaType: d.mediaType,
-    digest: d.digest,
-    size: d.size,
-    ...(isStringRecord(d.annotations) ? { annotations: d.annotations } : {}),
-    ...(isPlatform(d.platform) ? { platform: d.platform } : {}),
-  };
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.values(v).every((x) => typeof x === "string")
-  );
-}
-
-function isPlatform(v: unknown): v is Platform {
-  const p = v as Partial<Record<string, unknown>> | null;
-  return (
-    typeof p === "object" && p !== null && typeof p.os === "string" && typeof p.architecture === "string"
-  );
-}
-
-/** The default variant an architecture implies, as containerd normalizes platforms. */
-function defaultVariant(architecture: string): string | undefined {
-  return architecture === "arm64" ? "v8" : architecture === "arm" ? "v7" : undefined;
-}
-
-/**
- * The index entry for `wanted` (default: linux on the host architecture). Without a wanted
- * variant any variant matches, the architecture's default first. Entries nydusify marks as Nydus
- * are taken only when nothing else matches, so that they are then refused by name.
- */
-function pickPlatform(
-  entries: readonly Descriptor[],
-  wanted: Platform | undefined,
-  name: string,
-): Descriptor {
-  const want = wanted ?? hostPlatform();
-  const variantOf = (p: Platform) => p.variant ?? defaultVariant(p.architecture);
-  const matches = entries.filter((e) => {
-    const p = e.platform;
-    if (p === undefined || p.os !== want.os || p.architecture !== want.architecture) return false;
-    return want.variant === undefined || variantOf(p) === variantOf(want);
-  });
-  const isNydus = (e: Descriptor) =>
-    (
-      (e.platform as { "os.features"?: unknown } | undefined)?.["os.features"] as unknown[] | undefined
-    )?.includes(NYDUS_OS_FEATURE) === true;
-  const ranked = [
-    ...matches.filter((e) => !isNydus(e) && variantOf(e.platform as Platform) === variantOf(want)),
-    ...matches.filter((e) => !isNydus(e)),
-    ...matches,
-  ];
-  const picked = ranked[0];
-  if (picked === undefined) {
-    const have = entries
-      .map((e) => (e.platform === undefined ? "(no platform)" : formatPlatform(e.platform)))
-      .join(", ");
-    throw bad(`${name}: no image for ${formatPlatform(want)} in the index (it has: ${have || "nothing"})`);
-  }
-  return picked;
-}
-
-/** `os/arch[/variant]`. */
-export function formatPlatform(p: Platform): string {
-  return `${p.os}/${p.architecture}${p.variant === undefined ? "" : `/${p.variant}`}`;
 }
 
 /** Refuses an image whose layers are Nydus blobs and a bootstrap. */
@@ -378,26 +237,14 @@ function checkNotNydus(manifest: ImageManifest, name: string): void {
 }
 
 async function readConfig(
-  store: Store,
+  store: ImageStore,
   d: Descriptor,
   signal: AbortSignal | undefined,
 ): Promise<Record<string, unknown>> {
-  if (d.size > MAX_CONFIG_BYTES) {
-    throw bad(`${store.name}: config ${d.digest} is ${d.size} bytes, more than ${MAX_CONFIG_BYTES}`);
-  }
-  const stream = await store.blob(d);
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      signal?.throwIfAborted();
-      chunks.push(chunk);
-    }
-  } finally {
-    stream.destroy();
-  }
+  const bytes = await readSmallBlob(store, d, MAX_CONFIG_BYTES, signal);
   let config: unknown;
   try {
-    config = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    config = JSON.parse(Buffer.from(bytes).toString("utf8"));
   } catch (cause) {
     throw bad(`${store.name}: config ${d.digest} is not JSON (${(cause as Error).message})`);
   }
@@ -441,7 +288,7 @@ function checkConfig(
  * checked before the layer counts as read.
  */
 function lazyLayer(
-  store: Store,
+  store: ImageStore,
   d: Descriptor,
   tar: ReadTarOptions & { readonly name: string },
   progress: (bytes: number) => void,
@@ -468,7 +315,8 @@ function lazyLayer(
           }
           progress(bytes);
         }
-      } catch (err) {
+      } catch (caught) {
+        const err = asBuildError(caught);
         throw err instanceof BuildError
           ? err
           : new BuildError(BuildErrorCode.IO, `reading the layer failed: ${(err as Error).message}`, {
@@ -479,162 +327,5 @@ function lazyLayer(
         stream?.destroy();
       }
     },
-  };
-}
-
-// ---- stores -----------------------------------------------------------------------------------
-
-/** `oci:DIR[:TAG]`, read from disk. Every blob is checked against its descriptor. */
-async function layoutStore(dir: string, tag: string | undefined): Promise<Store> {
-  const source = `oci:${dir}${tag === undefined ? "" : `:${tag}`}`;
-  const layoutError = (message: string, cause?: unknown) =>
-    new BuildError(BuildErrorCode.OCI_LAYOUT, message, {
-      input: dir,
-      ...(cause === undefined ? {} : { cause }),
-    });
-  let version: unknown;
-  try {
-    version = (
-      JSON.parse(await readFile(join(dir, "oci-layout"), "utf8")) as { imageLayoutVersion?: unknown }
-    ).imageLayoutVersion;
-  } catch (cause) {
-    throw layoutError("not an OCI image layout (no readable oci-layout file)", cause);
-  }
-  if (typeof version !== "string" || !version.startsWith("1.")) {
-    throw layoutError(`unsupported imageLayoutVersion ${JSON.stringify(version)}`);
-  }
-  const blobPath = (d: Descriptor) => {
-    const [algorithm, hex] = d.digest.split(":") as [string, string];
-    return join(dir, "blobs", algorithm, hex);
-  };
-  const open = async (d: Descriptor): Promise<Readable> => {
-    const path = blobPath(d);
-    let size: number;
-    try {
-      size = (await stat(path)).size;
-    } catch (cause) {
-      throw layoutError(`blob ${d.digest} is missing`, cause);
-    }
-    if (size !== d.size) {
-      throw new BuildError(BuildErrorCode.BLOB_MISMATCH, `blob ${d.digest} is ${size} bytes, not ${d.size}`, {
-        input: dir,
-      });
-    }
-    return verified(createReadStream(path, { highWaterMark: 1 << 20 }), d, dir);
-  };
-  const readSmall = async (d: Descriptor, what: string): Promise<Fetched> => {
-    if (d.size > MAX_MANIFEST_BYTES) {
-      throw bad(`${source}: ${what} ${d.digest} is ${d.size} bytes, more than ${MAX_MANIFEST_BYTES}`);
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of (await open(d)) as AsyncIterable<Buffer>) chunks.push(chunk);
-    return { bytes: Buffer.concat(chunks), mediaType: d.mediaType, digest: d.digest };
-  };
-  let name = source;
-  return {
-    get name() {
-      return name;
-    },
-    async root() {
-      const indexPath = join(dir, "index.json");
-      const size = await stat(indexPath).then(
-        (s) => s.size,
-        (cause: unknown) => {
-          throw layoutError("index.json is missing", cause);
-        },
-      );
-      if (size > MAX_MANIFEST_BYTES)
-        throw layoutError(`index.json is larger than ${MAX_MANIFEST_BYTES} bytes`);
-      const bytes = await readFile(indexPath);
-      const index = classify(
-        { bytes, mediaType: MediaType.IMAGE_INDEX, digest: "index.json" },
-        `${source} (index.json)`,
-      );
-      if (index.kind !== "index") throw layoutError("index.json is not an image index");
-      const tagged = (t: string) => index.manifests.filter((e) => e.annotations?.[Annotation.REF_NAME] === t);
-      if (index.manifests.length === 0) throw layoutError("index.json lists no images");
-      let picked: Descriptor | undefined;
-      if (tag !== undefined) {
-        picked = tagged(tag)[0];
-        if (picked === undefined)
-          throw layoutError(`no image tagged "${tag}" (tags: ${tags(index.manifests)})`);
-      } else {
-        picked = index.manifests.length === 1 ? index.manifests[0] : tagged("latest")[0];
-        if (picked === undefined) {
-          throw layoutError(
-            `several images and none tagged "latest": name one (tags: ${tags(index.manifests)})`,
-          );
-        }
-      }
-      name = `oci:${dir}:${picked.annotations?.[Annotation.REF_NAME] ?? picked.digest}`;
-      return readSmall(picked, "manifest");
-    },
-    manifest: (d) => readSmall(d, "manifest"),
-    blob: open,
-  };
-}
-
-function tags(entries: readonly Descriptor[]): string {
-  const names = entries.map((e) => e.annotations?.[Annotation.REF_NAME]).filter((t) => t !== undefined);
-  return names.length === 0 ? "none" : names.join(", ");
-}
-
-/** Passes a blob through, failing with `BUILD_BLOB_MISMATCH` when its length or digest is wrong. */
-function verified(source: Readable, d: Descriptor, input: string): Readable {
-  const algorithm = d.digest.slice(0, d.digest.indexOf(":"));
-  const hash = createHash(algorithm);
-  let length = 0;
-  const mismatch = (why: string) =>
-    new BuildError(BuildErrorCode.BLOB_MISMATCH, `blob ${d.digest}: ${why}`, { input });
-  const check = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      length += chunk.length;
-      if (length > d.size) {
-        done(mismatch(`more than ${d.size} bytes (the file grew?)`));
-        return;
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-    flush(done) {
-      if (length !== d.size) {
-        done(mismatch(`${length} bytes instead of ${d.size}`));
-        return;
-      }
-      const got = `${algorithm}:${hash.digest("hex")}`;
-      done(got === d.digest ? null : mismatch(`the bytes hash to ${got}`));
-    },
-  });
-  source.on("error", (err) => check.destroy(err));
-  check.on("close", () => source.destroy());
-  source.pipe(check);
-  return check;
-}
-
-/** A registry reference; manifests and blobs come through {@link RegistryClient}. */
-function registryStore(reference: string, options: ReadImageOptions): Store {
-  const ref = parseReference(reference);
-  const client = new RegistryClient(ref.endpoint, {
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    insecure: options.insecure === true,
-  });
-  const call = options.signal === undefined ? {} : { signal: options.signal };
-  const name = `${ref.registry}/${ref.repository}${ref.tag === undefined ? "" : `:${ref.tag}`}${
-    ref.digest === undefined ? "" : `@${ref.digest}`
-  }`;
-  const fetch = async (reference: string, size?: number): Promise<Fetched> => {
-    const got = await client.getManifest(ref.repository, reference, { ...call, maxSize: MAX_MANIFEST_BYTES });
-    if (size !== undefined && got.bytes.length !== size) {
-      throw bad(`${name}: manifest ${reference} is ${got.bytes.length} bytes, not ${size}`);
-    }
-    return got;
-  };
-  return {
-    name,
-    // With both, the digest decides (as docker does); with neither, `latest`.
-    root: () => fetch(ref.digest ?? ref.tag ?? "latest"),
-    manifest: (d) => fetch(d.digest, d.size),
-    blob: (d) => client.getBlob(ref.repository, d.digest, { ...call, size: d.size }),
   };
 }
