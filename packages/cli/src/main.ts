@@ -11,9 +11,11 @@ import { runExtract } from "./commands/extract.js";
 import { runInspect } from "./commands/inspect.js";
 import { runLs } from "./commands/ls.js";
 import { runPack } from "./commands/pack.js";
+import { runPullMeta } from "./commands/pull-meta.js";
 import { runStat } from "./commands/stat.js";
 import { openImageArg } from "./open-arg.js";
 import type { Io } from "./output.js";
+import { writeStats } from "./stats-output.js";
 import { UsageError } from "./usage-error.js";
 
 export const USAGE = `Usage: rafscan <command> [IMAGE] [args] [options]
@@ -33,9 +35,13 @@ Commands:
   pack OUTDIR oci:DIR[:TAG]      package a built image as an OCI image layout
   convert SRC DEST               convert an OCI/Docker image to a Nydus image; SRC and DEST are
                                  oci:DIR[:TAG] or a registry reference (host[:port]/repo[:tag])
+  pull-meta REF DIR              save an image's bootstrap, manifest and config in DIR for offline use
 
-IMAGE is a bootstrap file, a data blob that carries one (TOC image.boot), or a build output
-directory (DIR/bootstrap). Without IMAGE, inspect/ls/check build and use a sample image.
+IMAGE is a registry reference (host[:port]/repo[:tag][@digest], Docker Hub short names), an OCI
+image layout (oci:DIR[:TAG]), a bootstrap file, a data blob that carries one (TOC image.boot), or a
+build output directory (DIR/bootstrap). Remote images are read with ranged requests: only the
+bootstrap and the chunks of the files read are fetched. Without IMAGE, inspect/ls/check build and
+use a sample image.
 
 Options:
   --blob-dir DIR    where RAFS data blobs are, as DIR/<blob id> (default: blobs/ beside IMAGE)
@@ -50,10 +56,13 @@ Options:
   --digester D      build: blake3 or sha256 (default blake3)
   --chunk-size N    build: power of two from 4K to 16M (default 1M)
   --prefetch PATH   build: list PATH in the prefetch table (repeatable)
-  --platform P      convert: OS/ARCH[/VARIANT] to pick from an index (default linux/host arch)
-  --username U      convert: registry user (HTTP Basic), for SRC and DEST
-  --password P      convert: registry password or token
-  --insecure        convert: plain HTTP to the registries
+  --platform P      OS/ARCH[/VARIANT] to pick from an image index (default linux/host arch)
+  --username U      registry user (default: ~/.docker/config.json, credential helpers, anonymous)
+  --password P      registry password or token
+  --insecure        plain HTTP to the registries
+  --cache-dir DIR   keep fetched bootstraps, configs and chunks in DIR, shared across images
+  --no-fallback     refuse a plain (non-Nydus) image instead of downloading its layers
+  --stats           print what reading the image cost (bytes, requests, time) to stderr
   -h, --help        this help
 `;
 
@@ -74,6 +83,9 @@ const OPTIONS = {
   username: { type: "string" },
   password: { type: "string" },
   insecure: { type: "boolean", default: false },
+  "cache-dir": { type: "string" },
+  "no-fallback": { type: "boolean", default: false },
+  stats: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -91,16 +103,24 @@ export async function main(
       io.stdout.write(USAGE);
       return command === undefined && !values.help ? 2 : 0;
     }
-    const open = (image: string | undefined) =>
-      openImageArg(
-        { image, blobDir: values["blob-dir"], blob: values.blob, noVerify: values["no-verify"] },
-        io.stderr,
-      );
+    const imageArgs = (image: string | undefined) => ({
+      image,
+      blobDir: values["blob-dir"],
+      blob: values.blob,
+      noVerify: values["no-verify"],
+      platform: values.platform,
+      username: values.username,
+      password: values.password,
+      insecure: values.insecure,
+      cacheDir: values["cache-dir"],
+      noFallback: values["no-fallback"],
+    });
     const withImage = async (image: string | undefined, run: (img: Image) => Promise<number>) => {
-      const img = await open(image);
+      const img = await openImageArg(imageArgs(image), io.stderr);
       try {
         return await run(img);
       } finally {
+        if (values.stats) writeStats(img, json, io);
         await img.close();
       }
     };
@@ -162,6 +182,9 @@ export async function main(
           json,
           io,
         );
+      case "pull-meta":
+        if (rest.length !== 2) throw new UsageError("pull-meta takes REF DIR");
+        return await runPullMeta(rest[0] as string, rest[1] as string, imageArgs(rest[0]), json, io);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }

@@ -1,7 +1,9 @@
-// Turns the IMAGE argument and blob options into an open Image; with no IMAGE, the built sample.
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { type BlobSource, FileBlobSource, type Image, openImage } from "@rafscan/vfs";
+// Turns the IMAGE argument and image options into an open Image: a local bootstrap or build output
+// directory, `oci:DIR[:TAG]`, or a registry reference; with no IMAGE, the built sample.
+import { existsSync } from "node:fs";
+import { plainImageOpener } from "@rafscan/builder";
+import { openImage } from "@rafscan/registry";
+import type { Image } from "@rafscan/vfs";
 import { sampleImage } from "./sample.js";
 import { UsageError } from "./usage-error.js";
 
@@ -11,6 +13,20 @@ export interface ImageArgs {
   readonly blobDir?: string | undefined;
   readonly blob?: readonly string[] | undefined;
   readonly noVerify?: boolean | undefined;
+  readonly platform?: string | undefined;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  readonly insecure?: boolean | undefined;
+  readonly cacheDir?: string | undefined;
+  /** Refuse plain (non-Nydus) images instead of downloading their layers. */
+  readonly noFallback?: boolean | undefined;
+}
+
+/** True when IMAGE names a registry image or layout rather than a local file. */
+export function isRemoteName(image: string): boolean {
+  if (image.startsWith("oci:")) return true;
+  if (/^(?:\/|\.\.?\/)/.test(image) || existsSync(image)) return false;
+  return /[/:]/.test(image);
 }
 
 /** Opens IMAGE, or the sample when it is undefined (a note goes to stderr). */
@@ -20,30 +36,34 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     image = await sampleImage();
     stderr.write(`rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}\n`);
   }
-  if (!existsSync(image)) throw new UsageError(`IMAGE not found: ${image}`);
-  if (statSync(image).isDirectory()) {
-    // A build output directory: OUTDIR/bootstrap with OUTDIR/blobs/<id>.
-    image = join(image, "bootstrap");
-  }
-  const blobDir = args.blobDir ?? join(dirname(image), "blobs");
-  const devices = (args.blob ?? []).map((p) => new FileBlobSource(p));
-  const byId = new Map<string, BlobSource>();
-  const known =
-    existsSync(blobDir) && statSync(blobDir).isDirectory() ? new Set(readdirSync(blobDir)) : new Set();
-  return openImage({
-    bootstrap: image,
+  if (!isRemoteName(image) && !existsSync(image)) throw new UsageError(`IMAGE not found: ${image}`);
+  if (args.password !== undefined && args.username === undefined)
+    throw new UsageError("--password needs --username");
+  const auth = {
+    ...(args.username === undefined ? {} : { username: args.username }),
+    ...(args.password === undefined ? {} : { password: args.password }),
+    insecure: args.insecure === true,
+  };
+  let warned = false;
+  return openImage(image, {
+    ...auth,
     verify: !args.noVerify,
-    blobs: (blob) => {
-      // Plain EROFS extra devices are given in order with --blob; RAFS blobs are found by id.
-      const device = devices[blob.index];
-      if (device !== undefined && (!blob.id || !known.has(blob.id))) return device;
-      if (!blob.id || !known.has(blob.id)) return undefined;
-      let source = byId.get(blob.id);
-      if (source === undefined) {
-        source = new FileBlobSource(join(blobDir, blob.id));
-        byId.set(blob.id, source);
-      }
-      return source;
-    },
+    ...(args.blobDir === undefined ? {} : { blobDir: args.blobDir }),
+    ...(args.blob === undefined ? {} : { devices: args.blob }),
+    ...(args.platform === undefined ? {} : { platform: args.platform }),
+    ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }),
+    ...(args.noFallback === true
+      ? {}
+      : {
+          plainImage: (plain) => {
+            if (!warned) {
+              warned = true;
+              stderr.write(
+                `rafscan: ${image} is not a Nydus image; downloading its ${plain.manifest.layers.length} layers to read it\n`,
+              );
+            }
+            return plainImageOpener(auth)(plain);
+          },
+        }),
   });
 }

@@ -16,8 +16,10 @@ export {
 } from "./client.js";
 export { type PlannedRequest, type PlanOptions, planRequests, type WantedRange } from "./coalesce.js";
 export { type Credentials, type DockerCredentialsOptions, dockerCredentials } from "./credentials.js";
+export { DiskCache } from "./disk-cache.js";
 export { isRegistryError, RegistryError, RegistryErrorCode, type RegistryErrorOptions } from "./errors.js";
 export { Limiter } from "./limiter.js";
+export { extractBootstrap } from "./oci/bootstrap-layer.js";
 export {
   checkDescriptor,
   type Descriptor,
@@ -39,6 +41,15 @@ export {
   pickPlatform,
 } from "./oci/document.js";
 export {
+  describeLayers,
+  NYDUS_BLOB_ANNOTATION,
+  NYDUS_BLOB_MEDIA_TYPE,
+  NYDUS_BOOTSTRAP_ANNOTATION,
+  NYDUS_FS_VERSION_ANNOTATION,
+  type NydusLayers,
+  nydusLayers,
+} from "./oci/nydus-layers.js";
+export {
   type ImageLocation,
   type ImageStore,
   layoutBlobPath,
@@ -50,6 +61,13 @@ export {
   registryStore,
   resolveManifest,
 } from "./oci/store.js";
+export {
+  fetchMetadata,
+  type ImageMetadata,
+  type OpenImageOptions,
+  openImage,
+  type PlainImage,
+} from "./open-image.js";
 export { type RangeSourceOptions, RegistryBlobSource } from "./range-source.js";
 export {
   DOCKER_HUB,

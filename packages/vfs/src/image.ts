@@ -20,6 +20,7 @@ import {
 import type { BlobSource, ReadOptions } from "./blob-source.js";
 import { ChunkReader, type ChunkReaderOptions } from "./chunk-reader.js";
 import { FsError } from "./fs-error.js";
+import type { ImageOrigin } from "./origin.js";
 import { joinPath, resolvePath } from "./resolve.js";
 import { Dirent, Stats } from "./stats.js";
 import { type ImageStats, newImageStats } from "./stats-counter.js";
@@ -77,12 +78,16 @@ export interface ImageOptions extends ChunkReaderOptions {
   readonly limits?: Partial<Limits>;
   /** Largest file `readFile` returns in one buffer. Default 1 GiB. */
   readonly maxReadFileSize?: number;
+  /** Where the image came from (set by openers such as @rafscan/registry's). Default none. */
+  readonly origin?: ImageOrigin;
 }
 
 /** A read-only view of one image. Create it with `openImage`. */
 export class Image {
   readonly raw: RafsImage;
   readonly stats: ImageStats;
+  /** Where the image came from, when its opener said. */
+  readonly origin: ImageOrigin | undefined;
   readonly #reader: ChunkReader;
   readonly #sources: (blobIndex: number) => BlobSource;
   readonly #limits: Limits;
@@ -93,6 +98,7 @@ export class Image {
   constructor(raw: RafsImage, sources: BlobSources, options: ImageOptions = {}, stats = newImageStats()) {
     this.raw = raw;
     this.stats = stats;
+    this.origin = options.origin;
     this.#limits = resolveLimits(options.limits);
     this.#maxReadFile = Math.min(options.maxReadFileSize ?? 1024 ** 3, constants.MAX_LENGTH);
     const blobs = raw.info.blobs;

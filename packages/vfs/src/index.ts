@@ -18,6 +18,7 @@ export {
   type WalkOptions,
 } from "./image.js";
 export { type OpenImageOptions, openImage } from "./open-image.js";
+export type { ImageOrigin } from "./origin.js";
 export { MAX_SYMLINK_HOPS, NAME_MAX, PATH_MAX } from "./resolve.js";
 export { Dirent, Stats } from "./stats.js";
 export { type ImageStats, newImageStats } from "./stats-counter.js";

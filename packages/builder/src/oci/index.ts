@@ -4,6 +4,7 @@
 export type { Descriptor, Platform } from "./image-config.js";
 export { type OciImageResult, type OciLayoutOptions, writeOciLayout } from "./layout.js";
 export { Annotation, MediaType } from "./media-types.js";
+export { type PlainImageOptions, plainImageOpener } from "./open-plain.js";
 export type { BuiltImage, OciImageOptions } from "./prepare.js";
 export { type PushOptions, type PushProgress, pushImage } from "./push.js";
 export {

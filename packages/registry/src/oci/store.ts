@@ -63,6 +63,8 @@ export interface ImageStore {
 /** An image manifest picked from a store. */
 export interface ResolvedManifest {
   readonly manifest: ImageManifest;
+  /** The image manifest's bytes, as served. */
+  readonly raw: Uint8Array;
   /** Digest of the image manifest. */
   readonly digest: string;
   /** Size in bytes of the manifests and indexes read to get here. */
@@ -84,7 +86,7 @@ export async function resolveManifest(
   for (let depth = 0; ; depth++) {
     signal?.throwIfAborted();
     const doc = parseImageDocument(fetched, store.name);
-    if (doc.kind === "manifest") return { manifest: doc, digest: fetched.digest, bytes };
+    if (doc.kind === "manifest") return { manifest: doc, raw: fetched.bytes, digest: fetched.digest, bytes };
     if (depth >= MAX_INDEX_DEPTH) {
       throw new RegistryError(
         RegistryErrorCode.BAD_IMAGE,

@@ -1,5 +1,6 @@
 // Starts Debian's `docker-registry` (distribution 2.x) on 127.0.0.1 with a free port, a temporary
-// storage directory and optionally htpasswd Basic authentication; stops it again. Every wait is bounded.
+// storage directory and optionally htpasswd Basic or token (Bearer) authentication; stops it again.
+// Every wait is bounded.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +19,23 @@ export interface RegistryServerOptions {
   readonly auth?: { readonly username: string; readonly password: string };
   /** Answer with relative Location headers (`http.relativeurls`). Default: `false` (absolute). */
   readonly relativeUrls?: boolean;
+  /**
+   * Require Bearer tokens from this token server (`auth.token`); a `TokenServer` from
+   * `token-server.ts` fits as it is. Not together with `auth`. Default: none.
+   */
+  readonly tokenAuth?: RegistryTokenAuth;
+}
+
+/** The `auth.token` settings of a registry: who issues tokens and which certificate signs them. */
+export interface RegistryTokenAuth {
+  /** URL of the token endpoint, named in the registry's Bearer challenge. */
+  readonly realm: string;
+  /** The `service` the tokens are for (their `aud`). */
+  readonly service: string;
+  /** The `iss` of the tokens. */
+  readonly issuer: string;
+  /** PEM file of the certificate(s) whose keys may sign tokens (`rootcertbundle`). */
+  readonly certPath: string;
 }
 
 /** A running registry. */
@@ -34,6 +52,9 @@ const STOP_TIMEOUT_MS = 5_000;
 /** Starts a registry; rejects after 15 s if it does not answer `GET /v2/`. */
 export async function startRegistry(options: RegistryServerOptions = {}): Promise<RegistryServer> {
   if (REGISTRY_BIN === undefined) throw new Error("docker-registry is not installed");
+  if (options.auth !== undefined && options.tokenAuth !== undefined) {
+    throw new Error("startRegistry: choose auth or tokenAuth, not both");
+  }
   const dir = await mkdtemp(join(tmpdir(), "rafscan-registry-"));
   const lines = [
     "version: 0.1",
@@ -58,6 +79,18 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
     if (made.status !== 0) throw new Error(`htpasswd failed: ${made.stderr}`);
     await writeFile(join(dir, "htpasswd"), made.stdout);
     lines.push("auth:", "  htpasswd:", "    realm: rafscan-test", `    path: ${join(dir, "htpasswd")}`);
+  }
+  if (options.tokenAuth !== undefined) {
+    const t = options.tokenAuth;
+    // JSON strings are valid YAML scalars, so odd characters cannot break the file.
+    lines.push(
+      "auth:",
+      "  token:",
+      `    realm: ${JSON.stringify(t.realm)}`,
+      `    service: ${JSON.stringify(t.service)}`,
+      `    issuer: ${JSON.stringify(t.issuer)}`,
+      `    rootcertbundle: ${JSON.stringify(t.certPath)}`,
+    );
   }
   await writeFile(join(dir, "config.yml"), `${lines.join("\n")}\n`);
   // Its own process group, so that stop() reaches everything it started.

@@ -1,0 +1,54 @@
+// `--stats`: what reading the image cost, printed to stderr after a command (stdout stays the
+// command's own output, so scripts can pipe it).
+import type { Image } from "@rafscan/vfs";
+import { humanBytes, type Io } from "./output.js";
+
+/** The telemetry of an image: chunk reads and caches, plus the transport's counters. */
+export function imageTelemetry(image: Image): Record<string, unknown> {
+  const s = image.stats;
+  const t = image.origin?.transport;
+  return {
+    image: image.origin?.name,
+    imageBytes: image.origin?.imageBytes,
+    converted: image.origin?.converted === true,
+    metadataBytes: s.metadataBytes,
+    blobReads: s.blobReads,
+    blobBytesRead: s.blobBytesRead,
+    cacheHits: s.cacheHits,
+    cacheMisses: s.cacheMisses,
+    chunksVerified: s.chunksVerified,
+    ...(t === undefined
+      ? {
+          requests: s.blobReads,
+          bytesFetched: s.blobBytesRead + s.metadataBytes,
+          networkMs: Math.round(s.blobReadMs),
+        }
+      : {
+          requests: (t.rangeRequests ?? 0) + (t.otherRequests ?? 0),
+          bytesFetched: (t.rangeBytes ?? 0) + (t.otherBytes ?? 0),
+          networkMs: Math.round(t.networkMs ?? 0),
+          retries: t.retries,
+          rangeIgnored: t.rangeIgnored,
+          layersDownloaded: t.layersDownloaded,
+          diskHits: t.diskHits,
+          diskMisses: t.diskMisses,
+        }),
+  };
+}
+
+/** Prints the telemetry: one JSON line `{"stats": {...}}` with --json, else one readable line. */
+export function writeStats(image: Image, json: boolean, io: Io): void {
+  const t = imageTelemetry(image);
+  if (json) {
+    io.stderr.write(`${JSON.stringify({ stats: t })}\n`);
+    return;
+  }
+  const of = typeof t.imageBytes === "number" ? ` of ${humanBytes(t.imageBytes)}` : "";
+  io.stderr.write(
+    `rafscan: fetched ${humanBytes(t.bytesFetched as number)}${of} in ${t.requests} requests, ` +
+      `${t.networkMs} ms waiting; chunk cache ${t.cacheHits} hits / ${t.cacheMisses} misses` +
+      (t.retries ? `, ${t.retries} retries` : "") +
+      (t.layersDownloaded ? `, ${t.layersDownloaded} whole layers downloaded` : "") +
+      "\n",
+  );
+}
