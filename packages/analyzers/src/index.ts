@@ -1,5 +1,44 @@
 // Public API of @rafscan/analyzers.
+
+export { type ApkRecord, parseApkInstalled } from "./apk/apk-db.js";
+export { APK_INSTALLED, apkPlugin } from "./apk/apk-plugin.js";
+export { builtinAnalyzers } from "./builtin.js";
+export { parseDeb822, type Stanza } from "./dpkg/deb822.js";
+export {
+  copyrightLicenses,
+  DPKG_STATUS,
+  DPKG_STATUS_DIR,
+  dpkgPackages,
+  dpkgPlugin,
+} from "./dpkg/dpkg-plugin.js";
 export type { Ecosystem, Findings, OsInfo, Package, Secret } from "./findings.js";
+export {
+  cargoPlugin,
+  condaPlugin,
+  dotnetPlugin,
+  LANG_LIMITS,
+  type LanguageAnalyzersOptions,
+  languageAnalyzers,
+  nodeLockfilePlugin,
+  nodePlugin,
+  parseCargoLock,
+  parseComposerInstalled,
+  parseCondaMeta,
+  parseCoreMetadata,
+  parseDepsJson,
+  parseGemspec,
+  parsePackageLock,
+  parsePnpmLock,
+  parseYarnLock,
+  phpPlugin,
+  pythonPlugin,
+  rubyPlugin,
+} from "./lang/index.js";
+export { DEFAULT_MAX_FILE_SIZE } from "./matched-file.js";
+export { type CompiledNeeds, compileNeeds } from "./needs.js";
+export { osPlugin } from "./os/os-plugin.js";
+export { parseOsRelease } from "./os/os-release.js";
+export { parseReleaseFile, RELEASE_FILES, type ReleaseInfo } from "./os/release-files.js";
 export type { AnalyzerContext, AnalyzerPlugin, MatchedFile, Need, NeedEntry } from "./plugin.js";
 export { purl } from "./purl.js";
 export type {
@@ -10,3 +49,11 @@ export type {
   ScanWarning,
   SkippedFile,
 } from "./report.js";
+export {
+  DEFAULT_CONCURRENCY,
+  type RunOptions,
+  type RunProgress,
+  type RunResult,
+  runAnalyzers,
+} from "./runner.js";
+export { type ScanOptions, scanImage } from "./scan.js";

@@ -1,0 +1,71 @@
+// scanImage: runs the analyzers over an open image and assembles the ScanReport with what it cost.
+import type { ImageFormat } from "@rafscan/rafs";
+import type { Image } from "@rafscan/vfs";
+import { builtinAnalyzers } from "./builtin.js";
+import type { AnalyzerPlugin } from "./plugin.js";
+import type { ScanReport, ScanTelemetry } from "./report.js";
+import { type RunOptions, runAnalyzers } from "./runner.js";
+
+/** Options of {@link scanImage}; the runner's options apply as well. */
+export interface ScanOptions extends RunOptions {
+  /** What the user named the image: a reference, `oci:DIR`, a bootstrap path. Default `image`. */
+  readonly name?: string | undefined;
+  /** The manifest digest, when the image came from a registry or an OCI layout. */
+  readonly digest?: string | undefined;
+  /** Analyzers to run. Default {@link builtinAnalyzers}. */
+  readonly analyzers?: readonly AnalyzerPlugin[] | undefined;
+  /** Compressed size of the whole image, for comparison with `bytesFetched`. Default unknown. */
+  readonly imageBytes?: number | undefined;
+  /**
+   * Wire-level numbers that replace those the image counted (a registry layer knows the bytes and
+   * requests that really crossed the network). Called once, after the analyzers ran.
+   */
+  readonly telemetry?: (() => Partial<ScanTelemetry>) | undefined;
+}
+
+const FORMATS: Readonly<Record<ImageFormat, string>> = { v5: "rafs-v5", v6: "rafs-v6", erofs: "erofs" };
+
+/**
+ * Scans `image`: runs the analyzers (see `runAnalyzers`) and reports findings, warnings, per-analyzer
+ * reads and telemetry. Telemetry counts the image's whole life so far (opening it included):
+ * `bytesFetched` is blob bytes plus bootstrap and blob-meta bytes, `requests` the blob reads.
+ * Rejects only when `options.signal` aborts.
+ */
+export async function scanImage(image: Image, options: ScanOptions = {}): Promise<ScanReport> {
+  const start = performance.now();
+  const result = await runAnalyzers(image, options.analyzers ?? builtinAnalyzers(), options);
+  const s = image.stats;
+  const counted: ScanTelemetry = {
+    imageBytes: options.imageBytes,
+    bytesFetched: s.blobBytesRead + s.metadataBytes,
+    requests: s.blobReads,
+    cacheHits: s.cacheHits,
+    cacheMisses: s.cacheMisses,
+    entriesWalked: result.entriesWalked,
+    fileBytesRead: result.fileBytesRead,
+    networkMs: Math.round(s.blobReadMs),
+    durationMs: 0,
+  };
+  const override = options.telemetry?.() ?? {};
+  const telemetry: ScanTelemetry = {
+    ...counted,
+    ...override,
+    durationMs: Math.round(performance.now() - start),
+  };
+  return {
+    schemaVersion: 1,
+    image: {
+      name: options.name ?? "image",
+      format: FORMATS[image.info.format] ?? String(image.info.format),
+      ...(options.digest !== undefined ? { digest: options.digest } : {}),
+    },
+    os: result.os,
+    packages: result.packages,
+    secrets: result.secrets,
+    notes: result.notes,
+    warnings: result.warnings,
+    analyzers: result.analyzers,
+    telemetry,
+    createdAt: new Date().toISOString(),
+  };
+}
