@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests use as independent oracles and peers (erofs-utils, zstd,
-# lz4, b3sum, attr, docker-registry, skopeo, umoci, apache2-utils). Needs root and apt; skips
-# what is already there, so it is cheap to run twice.
+# lz4, b3sum, attr, docker-registry, skopeo, umoci, apache2-utils, rpm, openssl, debootstrap).
+# Needs root and apt; skips what is already there, so it is cheap to run twice.
 set -euo pipefail
 need=()
 for tool in mkfs.erofs:erofs-utils zstd:zstd lz4:lz4 b3sum:b3sum setfattr:attr docker-registry:docker-registry \
-  skopeo:skopeo umoci:umoci htpasswd:apache2-utils; do
+  skopeo:skopeo umoci:umoci htpasswd:apache2-utils rpm:rpm openssl:openssl debootstrap:debootstrap; do
   command -v "${tool%%:*}" >/dev/null || need+=("${tool##*:}")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -50,10 +50,30 @@ export type {
   SkippedFile,
 } from "./report.js";
 export {
+  RPM_DB_PATHS,
+  readRpmDbRecords,
+  rpmAnalyzer,
+  rpmDbKind,
+} from "./rpm/index.js";
+export {
   DEFAULT_CONCURRENCY,
   type RunOptions,
   type RunProgress,
   type RunResult,
   runAnalyzers,
 } from "./runner.js";
+export {
+  type CycloneDxBom,
+  type CycloneDxOptions,
+  classifyLicense,
+  collectComponents,
+  formatTable,
+  type LicenseClass,
+  type SbomComponent,
+  type SpdxDocument,
+  type SpdxOptions,
+  type TableOptions,
+  toCycloneDx,
+  toSpdx,
+} from "./sbom/index.js";
 export { type ScanOptions, scanImage } from "./scan.js";

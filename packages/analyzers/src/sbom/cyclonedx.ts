@@ -1,0 +1,181 @@
+// A scan report as a CycloneDX 1.6 JSON BOM (https://cyclonedx.org/docs/1.6/json/): the image as
+// the metadata component, the OS and every package as components, the image depending on them.
+import { randomUUID } from "node:crypto";
+import type { OsInfo } from "../findings.js";
+import type { ScannedImage, ScanReport } from "../report.js";
+import { collectComponents, type SbomComponent } from "./components.js";
+import { parseDigest } from "./digest.js";
+import { utcSeconds } from "./timestamp.js";
+import { UniqueNames } from "./unique-names.js";
+
+/** Options of `toCycloneDx`. */
+export interface CycloneDxOptions {
+  /**
+   * The BOM's serial number, `urn:uuid:<uuid>` or a bare UUID (lower-cased). Default: a random
+   * UUID, so two BOMs of the same image differ only here and in nothing else.
+   */
+  readonly serialNumber?: string;
+  /** rafscan's version, written on the tool component. Default: none (the field is left out). */
+  readonly toolVersion?: string;
+}
+
+/** A CycloneDX name-value pair. */
+export interface CdxProperty {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** One entry of a CycloneDX `licenses` array. */
+export type CdxLicenseEntry =
+  | { readonly license: { readonly id: string } | { readonly name: string } }
+  | { readonly expression: string };
+
+/** A CycloneDX component, with the fields this writer fills. */
+export interface CdxComponent {
+  readonly type: "application" | "container" | "library" | "operating-system";
+  readonly "bom-ref"?: string;
+  readonly name: string;
+  readonly version?: string;
+  readonly description?: string;
+  readonly hashes?: readonly { readonly alg: string; readonly content: string }[];
+  readonly licenses?: readonly CdxLicenseEntry[];
+  readonly purl?: string;
+  readonly properties?: readonly CdxProperty[];
+}
+
+/** The BOM `toCycloneDx` returns, ready for `JSON.stringify`. */
+export interface CycloneDxBom {
+  readonly bomFormat: "CycloneDX";
+  readonly specVersion: "1.6";
+  readonly serialNumber: string;
+  readonly version: 1;
+  readonly metadata: {
+    readonly timestamp: string;
+    readonly tools: { readonly components: readonly CdxComponent[] };
+    readonly component: CdxComponent;
+  };
+  readonly components: readonly CdxComponent[];
+  readonly dependencies: readonly { readonly ref: string; readonly dependsOn: readonly string[] }[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function serialNumber(given: string | undefined): string {
+  if (given === undefined) return `urn:uuid:${randomUUID()}`;
+  const uuid = given.toLowerCase().replace(/^urn:uuid:/, "");
+  if (!UUID.test(uuid)) throw new TypeError(`serialNumber must be a UUID or urn:uuid:<uuid>, got '${given}'`);
+  return `urn:uuid:${uuid}`;
+}
+
+function imageComponent(image: ScannedImage, ref: string): CdxComponent {
+  const digest = parseDigest(image.digest);
+  const hash =
+    digest !== undefined ? { alg: `SHA-${digest.algorithm.slice(3)}`, content: digest.hex } : undefined;
+  return {
+    type: "container",
+    "bom-ref": ref,
+    name: image.name,
+    ...(image.digest !== undefined ? { version: image.digest } : {}),
+    ...(hash !== undefined ? { hashes: [hash] } : {}),
+    properties: [{ name: "rafscan:format", value: image.format }],
+  };
+}
+
+function osComponent(os: OsInfo, ref: string): CdxComponent {
+  const description = os.prettyName ?? os.name;
+  return {
+    type: "operating-system",
+    "bom-ref": ref,
+    name: os.family,
+    ...(os.version !== "" ? { version: os.version } : {}),
+    ...(description !== undefined ? { description } : {}),
+    properties: [{ name: "rafscan:source", value: os.source }],
+  };
+}
+
+/**
+ * CycloneDX 1.6 allows either licences (ids and names) or exactly one expression. Ids and
+ * expressions together become one expression joined with AND (metadata listing several licences
+ * means all of them apply); when free text is among them, expressions are kept as names instead,
+ * so no text is lost.
+ */
+export function cdxLicenses(component: SbomComponent): CdxLicenseEntry[] {
+  const list = component.licenses;
+  const hasExpression = list.some((l) => l.kind === "expression");
+  const hasName = list.some((l) => l.kind === "name");
+  if (hasExpression && !hasName) {
+    const parts = list.map((l) => {
+      const text = l.kind === "id" ? l.id : l.kind === "expression" ? l.expression : l.name;
+      return list.length > 1 && /\s/.test(text) ? `(${text})` : text;
+    });
+    return [{ expression: parts.join(" AND ") }];
+  }
+  return list.map((l) =>
+    l.kind === "id"
+      ? { license: { id: l.id } }
+      : { license: { name: l.kind === "expression" ? l.expression : l.name } },
+  );
+}
+
+function packageComponent(component: SbomComponent, ref: string): CdxComponent {
+  const licenses = cdxLicenses(component);
+  const properties: CdxProperty[] = [
+    ...component.sources.map((value) => ({ name: "rafscan:source", value })),
+    ...component.foundBy.map((value) => ({ name: "rafscan:analyzer", value })),
+  ];
+  if (component.sourceName !== undefined) {
+    const version = component.sourceVersion !== undefined ? `@${component.sourceVersion}` : "";
+    properties.push({ name: "rafscan:sourcePackage", value: `${component.sourceName}${version}` });
+  }
+  return {
+    type: "library",
+    "bom-ref": ref,
+    name: component.name,
+    ...(component.version !== "" ? { version: component.version } : {}),
+    ...(licenses.length > 0 ? { licenses } : {}),
+    ...(component.purl !== undefined ? { purl: component.purl } : {}),
+    ...(properties.length > 0 ? { properties } : {}),
+  };
+}
+
+/**
+ * The report as a CycloneDX 1.6 BOM. Packages with the same purl are one component (bom-ref =
+ * purl), listed in purl order; licences are ids, one expression, or names (see `cdxLicenses`);
+ * each component carries `rafscan:source` and `rafscan:analyzer` properties. Apart from
+ * `serialNumber`, the same report always gives the same BOM.
+ */
+export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}): CycloneDxBom {
+  const names = new UniqueNames("#");
+  const imageRef = names.take(report.image.digest ?? `rafscan:image/${report.image.name}`);
+  const osRef =
+    report.os !== undefined ? names.take(`rafscan:os/${report.os.family}@${report.os.version}`) : undefined;
+  const components: CdxComponent[] = [];
+  const refs: string[] = [];
+  if (report.os !== undefined && osRef !== undefined) {
+    components.push(osComponent(report.os, osRef));
+    refs.push(osRef);
+  }
+  for (const component of collectComponents(report.packages)) {
+    const ref = names.take(component.ref);
+    components.push(packageComponent(component, ref));
+    refs.push(ref);
+  }
+  const tool: CdxComponent = {
+    type: "application",
+    name: "rafscan",
+    ...(options.toolVersion !== undefined ? { version: options.toolVersion } : {}),
+  };
+  return {
+    bomFormat: "CycloneDX",
+    specVersion: "1.6",
+    serialNumber: serialNumber(options.serialNumber),
+    version: 1,
+    metadata: {
+      timestamp: utcSeconds(report.createdAt),
+      tools: { components: [tool] },
+      component: imageComponent(report.image, imageRef),
+    },
+    components,
+    dependencies: [{ ref: imageRef, dependsOn: refs }],
+  };
+}
