@@ -35,8 +35,9 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
   const start = performance.now();
   const result = await runAnalyzers(image, options.analyzers ?? builtinAnalyzers(), options);
   const s = image.stats;
+  const origin = image.origin;
   const counted: ScanTelemetry = {
-    imageBytes: options.imageBytes,
+    imageBytes: options.imageBytes ?? origin?.imageBytes,
     bytesFetched: s.blobBytesRead + s.metadataBytes,
     requests: s.blobReads,
     cacheHits: s.cacheHits,
@@ -46,7 +47,7 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     networkMs: Math.round(s.blobReadMs),
     durationMs: 0,
   };
-  const override = options.telemetry?.() ?? {};
+  const override = options.telemetry?.() ?? transportTelemetry(origin?.transport);
   const telemetry: ScanTelemetry = {
     ...counted,
     ...override,
@@ -55,9 +56,11 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
   return {
     schemaVersion: 1,
     image: {
-      name: options.name ?? "image",
+      name: options.name ?? origin?.name ?? "image",
       format: FORMATS[image.info.format] ?? String(image.info.format),
-      ...(options.digest !== undefined ? { digest: options.digest } : {}),
+      ...((options.digest ?? origin?.manifestDigest) !== undefined
+        ? { digest: (options.digest ?? origin?.manifestDigest) as string }
+        : {}),
     },
     os: result.os,
     packages: result.packages,
@@ -67,5 +70,19 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     analyzers: result.analyzers,
     telemetry,
     createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Wire-level numbers from a registry transport (`image.origin.transport`, see @rafscan/registry's
+ * RemoteStats): every request and body byte, manifests and bootstrap included, and the time any
+ * request was in flight. Local images have no transport and keep the image's own counts.
+ */
+function transportTelemetry(t: Readonly<Record<string, number>> | undefined): Partial<ScanTelemetry> {
+  if (t === undefined) return {};
+  return {
+    bytesFetched: (t.rangeBytes ?? 0) + (t.otherBytes ?? 0),
+    requests: (t.rangeRequests ?? 0) + (t.otherRequests ?? 0),
+    networkMs: Math.round(t.networkMs ?? 0),
   };
 }

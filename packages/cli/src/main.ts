@@ -12,6 +12,7 @@ import { runInspect } from "./commands/inspect.js";
 import { runLs } from "./commands/ls.js";
 import { runPack } from "./commands/pack.js";
 import { runPullMeta } from "./commands/pull-meta.js";
+import { listAnalyzers, runScan } from "./commands/scan.js";
 import { runStat } from "./commands/stat.js";
 import { openImageArg } from "./open-arg.js";
 import type { Io } from "./output.js";
@@ -36,6 +37,8 @@ Commands:
   convert SRC DEST               convert an OCI/Docker image to a Nydus image; SRC and DEST are
                                  oci:DIR[:TAG] or a registry reference (host[:port]/repo[:tag])
   pull-meta REF DIR              save an image's bootstrap, manifest and config in DIR for offline use
+  scan [IMAGE]                   find the OS and packages (and, opt-in, secrets) reading only the
+                                 files analyzers need; --format table|json|cyclonedx|spdx
 
 IMAGE is a registry reference (host[:port]/repo[:tag][@digest], Docker Hub short names), an OCI
 image layout (oci:DIR[:TAG]), a bootstrap file, a data blob that carries one (TOC image.boot), or a
@@ -63,6 +66,16 @@ Options:
   --cache-dir DIR   keep fetched bootstraps, configs and chunks in DIR, shared across images
   --no-fallback     refuse a plain (non-Nydus) image instead of downloading its layers
   --stats           print what reading the image cost (bytes, requests, time) to stderr
+  --format F        scan: table (default), json (the report, with telemetry), cyclonedx, spdx
+  --output FILE     scan: write the report to FILE instead of stdout
+  --analyzers LIST  scan: comma-separated analyzer ids to run instead of the default set
+  --enable ID       scan: add an opt-in analyzer (secrets, node-lockfile, ...; repeatable)
+  --list-analyzers  scan: list analyzer ids, versions and whether they run by default
+  --secret-path G   scan: another glob the secrets analyzer reads (repeatable)
+  --budget N        scan: total bytes all analyzers may read (64K, 10M, 2G)
+  --max-file-size N scan: largest file an analyzer reads whole
+  --dpkg-files      scan: list the files each dpkg package owns (reads info/*.list)
+  --licenses        scan: read dpkg copyright files for licences
   -h, --help        this help
 `;
 
@@ -86,6 +99,15 @@ const OPTIONS = {
   "cache-dir": { type: "string" },
   "no-fallback": { type: "boolean", default: false },
   stats: { type: "boolean", default: false },
+  format: { type: "string" },
+  analyzers: { type: "string" },
+  enable: { type: "string", multiple: true },
+  "list-analyzers": { type: "boolean", default: false },
+  "secret-path": { type: "string", multiple: true },
+  budget: { type: "string" },
+  "max-file-size": { type: "string" },
+  "dpkg-files": { type: "boolean", default: false },
+  licenses: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -182,6 +204,22 @@ export async function main(
           json,
           io,
         );
+      case "scan": {
+        if (values["list-analyzers"]) return listAnalyzers(json, io);
+        if (rest.length > 1) throw new UsageError("scan takes at most IMAGE");
+        const scanArgs = {
+          format: values.format,
+          output: values.output,
+          analyzers: values.analyzers,
+          enable: values.enable,
+          secretPaths: values["secret-path"],
+          budget: values.budget,
+          maxFileSize: values["max-file-size"],
+          dpkgFiles: values["dpkg-files"],
+          licenses: values.licenses,
+        };
+        return await withImage(rest[0], (img) => runScan(img, scanArgs, json, io));
+      }
       case "pull-meta":
         if (rest.length !== 2) throw new UsageError("pull-meta takes REF DIR");
         return await runPullMeta(rest[0] as string, rest[1] as string, imageArgs(rest[0]), json, io);

@@ -321,10 +321,13 @@ async function openLocal(path: string, options: OpenImageOptions): Promise<Image
   const known =
     existsSync(blobDir) && statSync(blobDir).isDirectory() ? new Set(readdirSync(blobDir)) : new Set();
   const byId = new Map<string, BlobSource>();
+  // What the image weighs on disk: the bootstrap and the blobs beside it.
+  let imageBytes = statSync(bootstrap).size;
+  for (const id of known) imageBytes += statSync(join(blobDir, id as string)).size;
   return openVfsImage({
     ...options,
     bootstrap,
-    origin: options.origin ?? { name: path, kind: "local" },
+    origin: options.origin ?? { name: path, kind: "local", imageBytes },
     blobs: (blob) => {
       // Plain EROFS extra devices are given in order; RAFS blobs are found by id.
       const device = devices[blob.index];
