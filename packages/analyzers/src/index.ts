@@ -2,6 +2,22 @@
 
 export { type ApkRecord, parseApkInstalled } from "./apk/apk-db.js";
 export { APK_INSTALLED, apkPlugin } from "./apk/apk-plugin.js";
+export {
+  analyzeImageConfig,
+  BUILTIN_SECRET_RULES,
+  binaryAnalyzers,
+  DEFAULT_SECRET_PATHS,
+  goBinaryAnalyzer,
+  type ImageConfigFindings,
+  javaArchiveAnalyzer,
+  readElf,
+  readGoBuildInfo,
+  rustBinaryAnalyzer,
+  type SecretRule,
+  type SecretsOptions,
+  scanText,
+  secretsAnalyzer,
+} from "./binary-analyzers.js";
 export { builtinAnalyzers } from "./builtin.js";
 export { parseDeb822, type Stanza } from "./dpkg/deb822.js";
 export {

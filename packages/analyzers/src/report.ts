@@ -1,5 +1,6 @@
 // The scan report: everything a scan found, what each analyzer read, and what the scan cost.
 // `rafscan scan --format json` prints it as is; the SBOM writers (sbom/) read it.
+import type { ImageConfigFindings } from "./config/image-config.js";
 import type { OsInfo, Package, Secret } from "./findings.js";
 
 /** A problem an analyzer met and survived: a bad package database, a skipped file. */
@@ -79,6 +80,8 @@ export interface ScanReport {
   readonly warnings: readonly ScanWarning[];
   readonly analyzers: readonly AnalyzerReport[];
   readonly telemetry: ScanTelemetry;
+  /** What the image config says (user, ports, env names, secrets in env), when the image has one. */
+  readonly config?: ImageConfigFindings;
   /** ISO 8601 time the scan finished. */
   readonly createdAt: string;
 }

@@ -2,6 +2,7 @@
 import type { ImageFormat } from "@rafscan/rafs";
 import type { Image } from "@rafscan/vfs";
 import { builtinAnalyzers } from "./builtin.js";
+import { analyzeImageConfig } from "./config/image-config.js";
 import type { AnalyzerPlugin } from "./plugin.js";
 import type { ScanReport, ScanTelemetry } from "./report.js";
 import { type RunOptions, runAnalyzers } from "./runner.js";
@@ -53,6 +54,9 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     ...override,
     durationMs: Math.round(performance.now() - start),
   };
+  // The config comes with registry and layout images; its secrets join the file secrets.
+  const config =
+    origin?.config === undefined ? undefined : analyzeImageConfig(origin.config as Record<string, unknown>);
   return {
     schemaVersion: 1,
     image: {
@@ -64,11 +68,12 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     },
     os: result.os,
     packages: result.packages,
-    secrets: result.secrets,
-    notes: result.notes,
+    secrets: config === undefined ? result.secrets : [...result.secrets, ...config.secrets],
+    notes: config === undefined ? result.notes : [...result.notes, ...config.notes],
     warnings: result.warnings,
     analyzers: result.analyzers,
     telemetry,
+    ...(config === undefined ? {} : { config }),
     createdAt: new Date().toISOString(),
   };
 }

@@ -5,10 +5,13 @@ import {
   type AnalyzerPlugin,
   builtinAnalyzers,
   formatTable,
+  goBinaryAnalyzer,
   nodeLockfilePlugin,
   type RunProgress,
+  rustBinaryAnalyzer,
   type ScanReport,
   scanImage,
+  secretsAnalyzer,
   toCycloneDx,
   toSpdx,
 } from "@rafscan/analyzers";
@@ -45,8 +48,16 @@ export function knownAnalyzers(
 ): Map<string, { plugin: AnalyzerPlugin; byDefault: boolean }> {
   const known = new Map<string, { plugin: AnalyzerPlugin; byDefault: boolean }>();
   for (const p of builtinAnalyzers()) known.set(p.id, { plugin: p, byDefault: true });
-  known.set(nodeLockfilePlugin.id, { plugin: nodeLockfilePlugin, byDefault: false });
-  void args;
+  // Opt-in: each reads a chunk of every executable, lockfile or in-scope file, which for a remote
+  // image costs far more than a package scan.
+  for (const plugin of [
+    nodeLockfilePlugin,
+    goBinaryAnalyzer,
+    rustBinaryAnalyzer,
+    secretsAnalyzer({ paths: args.secretPaths ?? [] }),
+  ]) {
+    known.set(plugin.id, { plugin, byDefault: false });
+  }
   return known;
 }
 
@@ -88,7 +99,8 @@ export function pickAnalyzers(args: ScanArgs): AnalyzerPlugin[] {
           .split(",")
           .map((s) => s.trim())
           .filter((s) => s !== "");
-  for (const id of args.enable ?? []) if (!ids.includes(id)) ids.push(id);
+  const enable = [...(args.enable ?? []), ...((args.secretPaths ?? []).length > 0 ? ["secrets"] : [])];
+  for (const id of enable) if (!ids.includes(id)) ids.push(id);
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) {
     throw new UsageError(`unknown analyzer ${unknown.join(", ")} (known: ${[...known.keys()].join(", ")})`);
