@@ -30,7 +30,9 @@ const paths = args.length > 1 ? args.slice(1) : ["/etc/os-release"];
 
 const image = await openImage(name, {
   insecure: process.argv.includes("--insecure"),
-  ...(process.env.RAFSCAN_USER ? { username: process.env.RAFSCAN_USER, password: process.env.RAFSCAN_PASSWORD } : {}),
+  ...(process.env.RAFSCAN_USER
+    ? { username: process.env.RAFSCAN_USER, password: process.env.RAFSCAN_PASSWORD }
+    : {}),
 });
 try {
   // Reads issued together are merged into few range requests.
@@ -48,4 +50,3 @@ try {
 } finally {
   await image.close();
 }
-
