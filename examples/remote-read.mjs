@@ -37,7 +37,7 @@ const image = await openImage(name, {
 try {
   // Reads issued together are merged into few range requests.
   const contents = await Promise.all(paths.map((p) => image.readFile(p)));
-  paths.forEach((p, i) => console.log(`${p}: ${contents[i].length} bytes`));
+  for (const [i, p] of paths.entries()) console.log(`${p}: ${contents[i].length} bytes`);
   const origin = image.origin;
   const t = origin?.transport ?? {};
   const fetched = (t.rangeBytes ?? 0) + (t.otherBytes ?? 0);
