@@ -43,8 +43,8 @@ Commands:
 IMAGE is a registry reference (host[:port]/repo[:tag][@digest], Docker Hub short names), an OCI
 image layout (oci:DIR[:TAG]), a bootstrap file, a data blob that carries one (TOC image.boot), or a
 build output directory (DIR/bootstrap). Remote images are read with ranged requests: only the
-bootstrap and the chunks of the files read are fetched. Without IMAGE, inspect/ls/check build and
-use a sample image.
+bootstrap and the chunks of the files read are fetched. Without IMAGE, scan/inspect/ls/check build
+and use a sample image.
 
 Options:
   --blob-dir DIR    where RAFS data blobs are, as DIR/<blob id> (default: blobs/ beside IMAGE)

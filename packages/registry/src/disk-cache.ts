@@ -1,5 +1,5 @@
 // An optional on-disk cache shared by every image: blob ranges (chunks, blob metas) and whole small
-// blobs (bootstrap layers, configs, manifests by digest), all keyed by content digest, so that a base
+// blobs (bootstrap layers, configs), all keyed by content digest, so that a base
 // layer's chunks are fetched once whichever image they are read through. Entries are written to a
 // temporary name and renamed, so a crash never leaves a torn entry under a real name. Whole blobs
 // are checked against their digest when read back; chunks are checked by the chunk reader.

@@ -126,7 +126,9 @@ export async function openImage(name: string, options: OpenImageOptions = {}): P
     manifestDigest: meta.manifestDigest,
     imageBytes: meta.manifest.layers.reduce((n, l) => n + l.size, 0),
     ...(meta.config === undefined ? {} : { config: meta.config }),
-    transport: meta.stats as unknown as Readonly<Record<string, number>>,
+    // A layout's blobs are local files: the image's own read counters tell their cost, and the
+    // transport counters (which see only the config and bootstrap layer) would under-report it.
+    ...(meta.kind === "registry" ? { transport: meta.stats as unknown as Readonly<Record<string, number>> } : {}),
   };
   return openVfsImage({
     ...options,
@@ -295,6 +297,8 @@ async function readConfig(
     stats.otherRequests++;
     stats.otherBytes += bytes.length;
     cache?.putBlob(d.digest, bytes);
+  } else {
+    stats.diskHits++;
   }
   return bytes;
 }

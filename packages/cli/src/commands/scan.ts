@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import {
   type AnalyzerPlugin,
   builtinAnalyzers,
+  DEFAULT_MAX_FILE_SIZE,
   formatTable,
   goBinaryAnalyzer,
   nodeLockfilePlugin,
@@ -122,7 +123,7 @@ export async function runScan(image: Image, args: ScanArgs, json: boolean, io: I
   const plugins =
     maxFileSize === undefined
       ? analyzers
-      : analyzers.map((p) => ({ ...p, maxFileSize: Math.min(p.maxFileSize ?? maxFileSize, maxFileSize) }));
+      : analyzers.map((p) => ({ ...p, maxFileSize: Math.min(p.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, maxFileSize) }));
   let last = 0;
   const onProgress = (p: RunProgress) => {
     const now = performance.now();
