@@ -12,7 +12,13 @@ interface Report {
   image: { name: string; format: string };
   os: { family: string; version: string } | undefined;
   packages: { name: string; version: string; ecosystem: string; purl: string; source: string }[];
-  analyzers: { id: string; filesMatched: number; filesRead: number; bytesRead: number }[];
+  analyzers: {
+    id: string;
+    filesMatched: number;
+    filesRead: number;
+    bytesRead: number;
+    skipped: { path: string; reason: string }[];
+  }[];
   telemetry: {
     imageBytes: number;
     bytesFetched: number;

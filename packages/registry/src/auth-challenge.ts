@@ -10,6 +10,8 @@ export interface AuthChallenge {
 // A parameter: token68-free `name=value` where value is a token or a quoted string with escapes.
 const PARAM = /\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)\s*,?/y;
 
+const QUOTED = /^"(?:[^"\\]|\\.)*"$/;
+
 /**
  * Parses the first challenge of a header value. Registries send one; a second scheme after the
  * first one's parameters is ignored. Returns undefined for an empty or unparsable header.
@@ -25,7 +27,11 @@ export function parseChallenge(header: string | undefined): AuthChallenge | unde
   for (let p = PARAM.exec(text); p !== null; p = PARAM.exec(text)) {
     const name = (p[1] ?? "").toLowerCase();
     let value = p[2] ?? "";
-    if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, "$1");
+    if (value.startsWith('"')) {
+      // An unterminated quoted string: nothing after it can be trusted to parse right.
+      if (!QUOTED.test(value)) break;
+      value = value.slice(1, -1).replace(/\\(.)/g, "$1");
+    }
     params[name] = value;
     if (PARAM.lastIndex >= text.length) break;
   }

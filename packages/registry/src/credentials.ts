@@ -96,13 +96,26 @@ function runHelper(helper: string, server: string, timeoutMs: number): Promise<C
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(`docker-credential-${helper}`, ["get"], { stdio: ["pipe", "pipe", "ignore"] });
+      // Its own process group, so that a timeout reaches what a helper script starts, too.
+      child = spawn(`docker-credential-${helper}`, ["get"], {
+        stdio: ["pipe", "pipe", "ignore"],
+        detached: true,
+      });
     } catch {
       resolve(undefined);
       return;
     }
     let out = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => {
+      // Answer at once: a helper script's children may hold stdout open long after it is killed.
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+      child.stdout?.destroy();
+      resolve(undefined);
+    }, timeoutMs);
     child.on("error", () => {
       clearTimeout(timer);
       resolve(undefined);

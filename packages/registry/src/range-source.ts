@@ -136,22 +136,43 @@ export class RegistryBlobSource implements BlobSource {
       const waiters = req.members.map((i) => batch[i] as Waiter);
       const controller = new AbortController();
       let live = waiters.length;
+      // One listener per distinct signal, removed when the request settles: a file's chunks share
+      // its read's signal, and a scan may pass one signal to thousands of reads, which must not
+      // pile up listeners on it (a leak, and Node's MaxListenersExceededWarning).
+      const bySignal = new Map<AbortSignal, Waiter[]>();
       for (const w of waiters) {
-        w.signal?.addEventListener(
-          "abort",
-          () => {
-            w.reject(w.signal?.reason);
-            // The request goes on while anyone still wants it.
-            if (--live === 0) controller.abort(w.signal?.reason);
-          },
-          { once: true },
-        );
+        if (w.signal === undefined) continue;
+        const list = bySignal.get(w.signal);
+        if (list === undefined) bySignal.set(w.signal, [w]);
+        else list.push(w);
       }
+      const detach: (() => void)[] = [];
+      const drop = (signal: AbortSignal, members: readonly Waiter[]) => {
+        for (const w of members) w.reject(signal.reason);
+        live -= members.length;
+        // The request goes on while anyone still wants it.
+        if (live === 0) controller.abort(signal.reason);
+      };
+      for (const [signal, members] of bySignal) {
+        // Aborted between read() and this flush: an abort event will not come again.
+        if (signal.aborted) {
+          drop(signal, members);
+          continue;
+        }
+        const onAbort = () => drop(signal, members);
+        signal.addEventListener("abort", onAbort, { once: true });
+        detach.push(() => signal.removeEventListener("abort", onAbort));
+      }
+      const settle = () => {
+        for (const off of detach) off();
+      };
       this.#fetch(req.start, req.end, controller.signal).then(
         (bytes) => {
+          settle();
           for (const w of waiters) w.resolve(bytes.subarray(w.start - req.start, w.end - req.start));
         },
         (err: unknown) => {
+          settle();
           for (const w of waiters) w.reject(err);
         },
       );
@@ -170,8 +191,11 @@ export class RegistryBlobSource implements BlobSource {
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         const retryable = isRetryable(err);
-        // A request that made progress (a body cut short) resumes without using up a retry.
-        failures = sink.filled > before ? 0 : failures + 1;
+        // A request that made progress (a body cut short) resumes without using up a retry; a body
+        // that stalled did not really progress (a server that trickles a few bytes and stops on
+        // every attempt would otherwise keep us for MAX_ATTEMPTS idle timeouts).
+        const stalled = err instanceof StallError;
+        failures = sink.filled > before && !stalled ? 0 : failures + 1;
         if (!retryable || failures > retries || attempt >= MAX_ATTEMPTS)
           throw describe(err, attempt, this.digest);
         this.stats.retries++;
@@ -284,10 +308,9 @@ export class RegistryBlobSource implements BlobSource {
       throw cutShort(this.digest, Math.max(0, pos - from), to - from, where.url);
     } catch (err) {
       if (idle.signal.aborted && !outer.aborted) {
-        throw new RegistryError(
-          RegistryErrorCode.NETWORK,
+        throw new StallError(
           `blob ${this.digest}: no data for ${idleMs} ms (at byte ${sink.start + sink.filled})`,
-          { cause: err },
+          err,
         );
       }
       if (outer.aborted) throw outer.reason;
@@ -305,6 +328,13 @@ export class RegistryBlobSource implements BlobSource {
         body.destroy();
       }
     }
+  }
+}
+
+/** A body that sent nothing for the idle timeout: a network error that counts as a failure. */
+class StallError extends RegistryError {
+  constructor(message: string, cause: unknown) {
+    super(RegistryErrorCode.NETWORK, message, { cause });
   }
 }
 

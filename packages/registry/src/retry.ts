@@ -39,7 +39,11 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
+  // An HTTP-date (RFC 9110 §5.6.7) starts with a day name. Without this check Date.parse's
+  // leniency reads "1.5" or "-1" as dates long past, i.e. "retry at once".
+  if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined;
+  // HTTP dates are GMT; asctime-format ones do not say so and would be read as local time.
+  const at = Date.parse(/GMT$/.test(text) ? text : `${text} GMT`);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
