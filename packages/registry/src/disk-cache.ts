@@ -2,7 +2,8 @@
 // blobs (bootstrap layers, configs), all keyed by content digest, so that a base
 // layer's chunks are fetched once whichever image they are read through. Entries are written to a
 // temporary name and renamed, so a crash never leaves a torn entry under a real name. Whole blobs
-// are checked against their digest when read back; chunks are checked by the chunk reader.
+// are checked against their digest when read back, ranges against a sha256 stored with them (and
+// chunks once more by the chunk reader).
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,8 @@ import type { BlobSource, ByteRange, ReadOptions } from "@rafscan/vfs";
 import type { RemoteStats } from "./remote-stats.js";
 
 const DIGEST = /^(sha256|sha512):([a-f0-9]{64}|[a-f0-9]{128})$/;
+/** Bytes of the sha256 kept after each cached range. */
+const SUM = 32;
 /** Largest range kept as one cache entry: bigger reads (whole layers) are not cached by range. */
 const MAX_RANGE_ENTRY = 64 * 1024 * 1024;
 
@@ -48,14 +51,21 @@ export class DiskCache {
       const name = `${offset}-${length}`;
       // Looked up synchronously on purpose: misses then reach the source in the same event-loop
       // turn as before, so the ranged source can still merge them into few requests.
-      const hit = length <= MAX_RANGE_ENTRY ? readIfExists(join(dir, name)) : undefined;
-      if (hit !== undefined && hit.length === length) {
-        if (stats !== undefined) stats.diskHits++;
-        return hit;
+      const stored = length <= MAX_RANGE_ENTRY ? readIfExists(join(dir, name)) : undefined;
+      // An entry is the bytes and their sha256: a damaged entry is a miss (and is rewritten below),
+      // so one bad disk block costs a refetch instead of failing that file on every later read.
+      if (stored !== undefined && stored.length === length + SUM) {
+        const bytes = stored.subarray(0, length);
+        if (Buffer.compare(createHash("sha256").update(bytes).digest(), stored.subarray(length)) === 0) {
+          if (stats !== undefined) stats.diskHits++;
+          return bytes;
+        }
       }
       if (stats !== undefined) stats.diskMisses++;
       const bytes = await source.read(offset, length, options);
-      if (length <= MAX_RANGE_ENTRY) this.#write(dir, name, bytes);
+      if (length <= MAX_RANGE_ENTRY) {
+        this.#write(dir, name, Buffer.concat([bytes, createHash("sha256").update(bytes).digest()]));
+      }
       return bytes;
     };
     return {
