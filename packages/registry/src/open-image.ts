@@ -128,7 +128,9 @@ export async function openImage(name: string, options: OpenImageOptions = {}): P
     ...(meta.config === undefined ? {} : { config: meta.config }),
     // A layout's blobs are local files: the image's own read counters tell their cost, and the
     // transport counters (which see only the config and bootstrap layer) would under-report it.
-    ...(meta.kind === "registry" ? { transport: meta.stats as unknown as Readonly<Record<string, number>> } : {}),
+    ...(meta.kind === "registry"
+      ? { transport: meta.stats as unknown as Readonly<Record<string, number>> }
+      : {}),
   };
   return openVfsImage({
     ...options,

@@ -123,7 +123,10 @@ export async function runScan(image: Image, args: ScanArgs, json: boolean, io: I
   const plugins =
     maxFileSize === undefined
       ? analyzers
-      : analyzers.map((p) => ({ ...p, maxFileSize: Math.min(p.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, maxFileSize) }));
+      : analyzers.map((p) => ({
+          ...p,
+          maxFileSize: Math.min(p.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, maxFileSize),
+        }));
   let last = 0;
   const onProgress = (p: RunProgress) => {
     const now = performance.now();
