@@ -4,11 +4,11 @@
 // results.json. See docs/benchmarks-metadata.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { loadAverage, machineInfo } from "../common/machine.mjs";
 import { CORPUS_VERSION, DEBIAN, ensureCorpora, pruneCache, SYNTHETIC } from "./corpus.mjs";
 import { summarizeProfile } from "./profile.mjs";
 
@@ -78,7 +78,7 @@ async function main() {
 
   const benchStart = performance.now();
   // The machine may be shared: the load average around the run says how far to trust medians.
-  const loadBefore = loadavg().map((x) => round(x, 2));
+  const loadBefore = loadAverage();
   const cases = await ensureCorpora({
     cacheDir: values.cache,
     log,
@@ -214,15 +214,9 @@ async function main() {
   const results = {
     benchmark: "metadata",
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? "unknown",
-      memoryGiB: round(totalmem() / 2 ** 30, 1),
-      kernel: release(),
-      node: process.version,
+    machine: machineInfo(loadBefore, {
       fsck: spawnSync("fsck.erofs", ["-V"], { encoding: "utf8" }).stdout.trim(),
-      loadAverage1_5_15: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
-    },
+    }),
     settings: {
       runs,
       lstatRuns,

@@ -3,20 +3,24 @@
 // costs over an emulated link (default 100 Mbit/s, 30 ms RTT), against downloading the whole image
 // as a plain pull does, measured in the same run. Prints a table and writes results.json.
 // See docs/benchmarks-remote-read.md.
-import { fork, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { createWriteStream, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { intArg, parseLinkBenchArgs } from "../common/cli-args.mjs";
+import { loadAverage, machineInfo } from "../common/machine.mjs";
+import { commandExists, importBuilt, requireRegistry } from "../common/prerequisites.mjs";
+import { writeResults } from "../common/results.mjs";
+import { runMain } from "../common/run-main.mjs";
+import { mb, round, stat, statOf } from "../common/stats.mjs";
+import { withWorkSession } from "../common/work-session.mjs";
 import { CORPUS_VERSION, DEBIAN, ensureCorpora } from "../metadata/corpus.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const LINK_CHILD = join(here, "link-child.mjs");
 const REPO = "bench/minbase";
 
 const USAGE = `usage: node benchmarks/remote-read/run.mjs [options]
@@ -82,32 +86,17 @@ const LARGE_PATH = "/opt/bench/large.bin";
  * @property {string} what  one line for the table
  */
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "3" },
-      mbit: { type: "string", default: "100" },
-      rtt: { type: "string", default: "30" },
-      large: { type: "string", default: "64" },
-      grow: { type: "string", default: "256" },
-      "no-skopeo": { type: "boolean", default: false },
-      out: { type: "string", default: join(here, "results.json") },
-      cache: { type: "string", default: join(here, "..", ".cache") },
-      help: { type: "boolean", default: false },
-    },
+  const args = parseLinkBenchArgs(USAGE, here, {
+    large: { type: "string", default: "64" },
+    grow: { type: "string", default: "256" },
+    "no-skopeo": { type: "boolean", default: false },
+    cache: { type: "string", default: join(here, "..", ".cache") },
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const runs = intArg("runs", values.runs, 1, 50);
-  const mbit = numArg("mbit", values.mbit, 1, 10_000);
-  const rttMs = numArg("rtt", values.rtt, 0, 2000);
+  if (args === undefined) return;
+  const { values, runs, mbit, rttMs } = args;
   const largeMiB = intArg("large", values.large, 1, 4096);
   const growMiB = intArg("grow", values.grow, 0, 4096);
   if (growMiB !== 0 && growMiB <= largeMiB) throw new Error("--grow must be 0 or larger than --large");
@@ -115,34 +104,23 @@ async function main() {
   const useSkopeo = !values["no-skopeo"] && commandExists("skopeo");
   const log = (/** @type {string} */ msg) => process.stderr.write(`${msg}\n`);
 
-  const { buildImage, pushImage, readDirectory } = await importBuilt("@rafscan/builder");
-  const { openImage, RegistryClient } = await importBuilt("@rafscan/registry");
-  if (!commandExists("docker-registry") && !commandExists("registry")) {
-    throw new Error("docker-registry is not installed (apt-get install -y docker-registry)");
-  }
+  const buildCommand = "npx tsc -b packages/cli packages/builder";
+  const { buildImage, pushImage, readDirectory } = await importBuilt("@rafscan/builder", buildCommand);
+  const { openImage, RegistryClient } = await importBuilt("@rafscan/registry", buildCommand);
+  requireRegistry();
 
   const benchStart = performance.now();
-  const loadBefore = loadavg().map((x) => round(x, 2));
+  const loadBefore = loadAverage();
   await ensureCorpora({ cacheDir: values.cache, log, only: ["debian-minbase"] });
   const rootfs = join(values.cache, `debian-${DEBIAN.suite}-${DEBIAN.variant}-v${CORPUS_VERSION}`, "rootfs");
   const expectedSmall = SMALL_FILES.map((p) => readFileSync(join(rootfs, p)));
 
-  const work = await mkdtemp(join(tmpdir(), "rafscan-remote-read-"));
-  /** @type {LinkChild | undefined} */
-  let link;
-  const onSignal = () => {
-    // Synchronous clean-up: the link child sees the IPC channel close and stops the registry.
-    rmSync(work, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  await withWorkSession("rafscan-remote-read-", async ({ work, startLink }) => {
     // --- the images: the Debian tree as one layer, a large file as a second layer ---
     const sizes = growMiB === 0 ? [largeMiB] : [largeMiB, growMiB];
     /** @type {Map<number, { ref: string, sha256: string, build: object, layers: { mediaType: string, size: number }[] }>} */
     const images = new Map();
-    link = await startLinkChild(bandwidth, rttMs);
+    const link = await startLink(mbit, rttMs);
     log(`registry ${link.registry}, link proxy ${link.proxy} (${mbit} Mbit/s, ${rttMs} ms RTT)`);
     for (const mib of sizes) {
       const layerDir = join(work, `layer-${mib}`);
@@ -287,14 +265,7 @@ async function main() {
     const results = {
       benchmark: "remote-read",
       date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? "unknown",
-        memoryGiB: round(totalmem() / 2 ** 30, 1),
-        kernel: release(),
-        node: process.version,
-        loadAverage1_5_15: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
-      },
+      machine: machineInfo(loadBefore),
       settings: {
         runs,
         mbit,
@@ -314,87 +285,14 @@ async function main() {
       linkCheck: linkCheckOf(rows, mbit),
       totalSeconds: round((performance.now() - benchStart) / 1000, 1),
     };
-    writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
-    printTable(results);
-    log(`wrote ${relative(process.cwd(), values.out)} in ${results.totalSeconds} s`);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await link?.stop();
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-/**
- * @typedef {object} LinkChild
- * @property {string} registry  `127.0.0.1:PORT` of docker-registry itself (for pushing)
- * @property {string} proxy  `127.0.0.1:PORT` of the emulated link in front of it (for reading)
- * @property {(cmd: "reset" | "stats") => Promise<any>} call
- * @property {() => Promise<void>} stop
- */
-
-/**
- * Forks link-child.mjs and waits (at most 30 s) until the registry and the proxy answer.
- * @param {number} bandwidth  bytes per second
- * @param {number} latencyMs
- * @returns {Promise<LinkChild>}
- */
-async function startLinkChild(bandwidth, latencyMs) {
-  const child = fork(LINK_CHILD, [String(bandwidth), String(latencyMs)], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    writeResults(values.out, results, printTable, log);
   });
-  let nextId = 1;
-  /** @type {Map<number, (msg: any) => void>} */
-  const waiting = new Map();
-  child.on("message", (/** @type {any} */ msg) => {
-    const done = waiting.get(msg.id);
-    if (done !== undefined) {
-      waiting.delete(msg.id);
-      done(msg);
-    }
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  const ready = await withTimeout(
-    new Promise((resolve, reject) => {
-      child.on("message", (/** @type {any} */ msg) => {
-        if (msg.type === "ready") resolve(msg);
-      });
-      child.once("exit", (code) => reject(new Error(`link-child exited with ${code} before it was ready`)));
-    }),
-    30_000,
-    "link-child did not start in 30 s",
-  ).catch((err) => {
-    child.kill("SIGTERM");
-    throw err;
-  });
-  /** @type {LinkChild["call"]} */
-  const call = (cmd) =>
-    withTimeout(
-      new Promise((resolve) => {
-        const id = nextId++;
-        waiting.set(id, resolve);
-        child.send({ id, cmd });
-      }),
-      10_000,
-      `link-child did not answer '${cmd}' in 10 s`,
-    );
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    // The child stops the proxy and the registry (SIGKILL after 5 s), then exits.
-    child.send({ id: 0, cmd: "stop" });
-    const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
-    if (!gone) {
-      child.kill("SIGKILL");
-      await Promise.race([exited, sleep(5_000)]);
-    }
-  };
-  return { registry: ready.registry, proxy: ready.proxy, call, stop };
 }
 
 /**
  * One measured run of one case, with the proxy's counters reset before it. Every read is checked
  * against the source tree (small files) or the large file's digest, so a fast wrong answer fails.
- * @param {{ link: LinkChild, images: Map<number, any>, expectedSmall: Buffer[], openImage: any, RegistryClient: any, bandwidth: number, work: string }} ctx
+ * @param {{ link: import("../common/link.mjs").Link, images: Map<number, any>, expectedSmall: Buffer[], openImage: any, RegistryClient: any, bandwidth: number, work: string }} ctx
  * @param {Case} c
  * @returns {Promise<Sample>}
  */
@@ -406,7 +304,7 @@ async function runCase(ctx, c) {
   // Every pending chunk read listens on the signal (RegistryBlobSource does not remove its
   // listener when a read completes), so one signal over 20 files passes node's default of 10.
   setMaxListeners(10_000, signal);
-  await ctx.link.call("reset");
+  await ctx.link.reset();
   /** @type {Omit<Sample, "proxy">} */
   let sample;
   if (c.kind === "small" || c.kind === "large") {
@@ -450,10 +348,9 @@ async function runCase(ctx, c) {
   } else {
     sample = await skopeoCopy(ctx, img.ref, limitMs);
   }
-  const proxy = await ctx.link.call("stats");
-  if (proxy.stats.failed > 0)
-    throw new Error(`${c.name}: ${proxy.stats.failed} requests failed at the proxy`);
-  return { ...sample, proxy: proxy.stats };
+  const proxy = await ctx.link.stats();
+  if (proxy.failed > 0) throw new Error(`${c.name}: ${proxy.failed} requests failed at the proxy`);
+  return { ...sample, proxy };
 }
 
 /**
@@ -558,10 +455,7 @@ async function writeLargeFile(path, mib) {
  * @param {Sample[]} list
  */
 function summarizeCase(c, list) {
-  const medianOf = (/** @type {(s: Sample) => number | undefined} */ f) => {
-    const xs = list.map(f).filter((x) => x !== undefined);
-    return xs.length === 0 ? undefined : stat(/** @type {number[]} */ (xs)).median;
-  };
+  const medianOf = (/** @type {(s: Sample) => number | undefined} */ f) => statOf(list, f)?.median;
   const last = list[list.length - 1];
   return {
     name: c.name,
@@ -704,103 +598,8 @@ function printTable(results) {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-/**
- * Imports a workspace package's build, failing with the fix when it is not built.
- * @param {string} name
- * @returns {Promise<any>}
- */
-async function importBuilt(name) {
-  let path = "";
-  try {
-    path = fileURLToPath(import.meta.resolve(name));
-  } catch {
-    // not linked: reported below
-  }
-  if (path === "" || !existsSync(path)) {
-    throw new Error(
-      `${name} is not built: run \`npx tsc -b packages/cli packages/builder\` at the repo root`,
-    );
-  }
-  return import(name);
-}
-
-/** @param {string} cmd */
-function commandExists(cmd) {
-  return (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, cmd)));
-}
-
 /** @param {string} ref `host:port/repo:tag` */
 function splitRef(ref) {
   const i = ref.indexOf("/");
   return /** @type {[string, string]} */ ([ref.slice(0, i), ref.slice(i + 1)]);
-}
-
-/**
- * @template T
- * @param {Promise<T>} promise
- * @param {number} ms
- * @param {string} message
- * @returns {Promise<T>}
- */
-function withTimeout(promise, ms, message) {
-  /** @type {NodeJS.Timeout | undefined} */
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** @param {number} ms */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
-}
-
-/**
- * @param {string} name
- * @param {string | undefined} text
- * @param {number} min
- * @param {number} max
- */
-function numArg(name, text, min, max) {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`--${name} must be ${min}..${max}, got ${text}`);
-  return n;
-}
-
-/**
- * @param {string} name
- * @param {string | undefined} text
- * @param {number} min
- * @param {number} max
- */
-function intArg(name, text, min, max) {
-  const n = numArg(name, text, min, max);
-  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got ${text}`);
-  return n;
-}
-
-/** @param {number[]} xs */
-function stat(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  return { best: round(s[0] ?? 0, 1), median: round(median, 1), worst: round(s[s.length - 1] ?? 0, 1) };
-}
-
-/** @param {number} bytes */
-function mb(bytes) {
-  return (bytes / 1e6).toFixed(bytes < 1e6 ? 3 : 1);
-}
-
-/**
- * @param {number} x
- * @param {number} digits
- */
-function round(x, digits) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { sleep } from "../common/timers.mjs";
 
 /** GNU time (Debian package `time`): `%M` is the peak resident set in KiB, children included. */
 export const GNU_TIME = "/usr/bin/time";
@@ -116,9 +117,4 @@ function killGroup(pid) {
   } catch {
     // already gone
   }
-}
-
-/** @param {number} ms */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }

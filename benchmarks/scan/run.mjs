@@ -5,15 +5,20 @@
 // extracted tree, over the same emulated link in the same run. Prints a table, writes results.json.
 // See docs/benchmarks-scan.md.
 import { createCipheriv } from "node:crypto";
-import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { createWriteStream, existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { tsImport } from "tsx/esm/api";
-import { startLink } from "./link.mjs";
+import { intArg, numArg, parseLinkBenchArgs } from "../common/cli-args.mjs";
+import { loadAverage, machineInfo } from "../common/machine.mjs";
+import { commandExists, importBuilt, requireRegistry } from "../common/prerequisites.mjs";
+import { writeResults } from "../common/results.mjs";
+import { runMain } from "../common/run-main.mjs";
+/** @import { Stat } from "../common/stats.mjs" */
+import { mb, round, statOf } from "../common/stats.mjs";
+import { withWorkSession } from "../common/work-session.mjs";
 import { pushOciImage, writeTarGzLayer } from "./oci-image.mjs";
 import { forkTimed, GNU_TIME, runTimed } from "./proc.mjs";
 
@@ -52,32 +57,17 @@ const USAGE = `usage: node benchmarks/scan/run.mjs [options]
  * @property {number} ociBytes  compressed size: tar.gz layers + config
  */
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "3" },
-      mbit: { type: "string", default: "100" },
-      rtt: { type: "string", default: "30" },
-      grow: { type: "string", default: "200" },
-      "fast-mbit": { type: "string", default: "1000" },
-      "fast-rtt": { type: "string", default: "1" },
-      "no-loopback": { type: "boolean", default: false },
-      out: { type: "string", default: join(here, "results.json") },
-      help: { type: "boolean", default: false },
-    },
+  const args = parseLinkBenchArgs(USAGE, here, {
+    grow: { type: "string", default: "200" },
+    "fast-mbit": { type: "string", default: "1000" },
+    "fast-rtt": { type: "string", default: "1" },
+    "no-loopback": { type: "boolean", default: false },
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const runs = intArg("runs", values.runs, 1, 50);
-  const mbit = numArg("mbit", values.mbit, 1, 10_000);
-  const rttMs = numArg("rtt", values.rtt, 0, 2000);
+  if (args === undefined) return;
+  const { values, runs, mbit, rttMs } = args;
   const growMiB = intArg("grow", values.grow, 0, 4096);
   const fastMbit = numArg("fast-mbit", values["fast-mbit"], 0, 100_000);
   const fastRttMs = numArg("fast-rtt", values["fast-rtt"], 0, 2000);
@@ -85,34 +75,23 @@ async function main() {
   for (const cmd of ["skopeo", "tar", "gzip"]) {
     if (!commandExists(cmd)) throw new Error(`${cmd} is not installed`);
   }
-  if (!commandExists("docker-registry") && !commandExists("registry")) {
-    throw new Error("docker-registry is not installed (apt-get install -y docker-registry)");
-  }
+  requireRegistry();
   if (!existsSync(GNU_TIME))
     log(`${GNU_TIME} is missing (apt-get install time): no peak RSS for skopeo and tar`);
-  const { buildImage, pushImage, readDirectory } = await importBuilt("@rafscan/builder");
-  const { RegistryClient } = await importBuilt("@rafscan/registry");
-  await importBuilt("@rafscan/analyzers");
+  const buildCommand = "npx tsc -b packages/cli packages/builder packages/analyzers";
+  const { buildImage, pushImage, readDirectory } = await importBuilt("@rafscan/builder", buildCommand);
+  const { RegistryClient } = await importBuilt("@rafscan/registry", buildCommand);
+  await importBuilt("@rafscan/analyzers", buildCommand);
 
   const benchStart = performance.now();
-  const loadBefore = loadavg().map((x) => round(x, 2));
+  const loadBefore = loadAverage();
   // The Debian tree of the scan tests (debootstrap minbase + python3 and node packages), cached.
   const { debianRootfs } = await tsImport(DEBIAN_ROOTFS, import.meta.url);
   const deb = await debianRootfs({ log });
   const dpkgInstalled = deb.dpkg.filter((/** @type {{ status: string }} */ r) => r.status === "ii").length;
   log(`tree ${deb.root}: ${deb.manifest.entries} entries, ${mb(deb.manifest.fileBytes)} MB of files`);
 
-  const work = await mkdtemp(join(tmpdir(), "rafscan-scan-bench-"));
-  /** @type {import("./link.mjs").Link | undefined} */
-  let link;
-  const onSignal = () => {
-    // Synchronous clean-up; the link child sees the IPC channel close and stops its registry.
-    rmSync(work, { recursive: true, force: true });
-    process.exit(130);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
+  await withWorkSession("rafscan-scan-bench-", async ({ work, startLink }) => {
     // --- the images, built once: Nydus (zstd, 1 MiB chunks, RAFS v6) and OCI (tar.gz) ---
     /** @type {ImageSet[]} */
     const sets = [];
@@ -157,7 +136,7 @@ async function main() {
     /** @type {Record<string, any>} */
     const images = {};
     for (const spec of links) {
-      link = await startLink(spec.direct ? 100_000 : spec.mbit, spec.rttMs);
+      const link = await startLink(spec.direct ? 100_000 : spec.mbit, spec.rttMs);
       log(
         `link ${spec.name}: registry ${link.registry}, proxy ${link.proxy} (${spec.mbit} Mbit/s, ${spec.rttMs} ms RTT)`,
       );
@@ -233,20 +212,12 @@ async function main() {
         rows.push(summarize(spec, set, p, s.a, s.b, dpkgInstalled));
       }
       await link.stop();
-      link = undefined;
     }
 
     const results = {
       benchmark: "scan",
       date: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? "unknown",
-        memoryGiB: round(totalmem() / 2 ** 30, 1),
-        kernel: release(),
-        node: process.version,
-        loadAverage1_5_15: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
-      },
+      machine: machineInfo(loadBefore),
       settings: { runs, mbit, rttMs, growMiB, fastMbit, fastRttMs, dataDir: DATA_DIR },
       tree: { root: deb.root, ...deb.manifest, dpkgInstalled },
       images,
@@ -254,20 +225,13 @@ async function main() {
       growth: growthOf(rows),
       totalSeconds: round((performance.now() - benchStart) / 1000, 1),
     };
-    writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
-    printTable(results);
-    log(`wrote ${relative(process.cwd(), values.out)} in ${results.totalSeconds} s`);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await link?.stop();
-    await rm(work, { recursive: true, force: true });
-  }
+    writeResults(values.out, results, printTable, log);
+  });
 }
 
 /**
  * Case (a): a fresh process opens the Nydus image through the link and scans it.
- * @param {{ link: import("./link.mjs").Link, bandwidth: number, direct: boolean }} ctx
+ * @param {{ link: import("../common/link.mjs").Link, bandwidth: number, direct: boolean }} ctx
  * @param {Pushed} p
  */
 async function runRafscan(ctx, p) {
@@ -290,7 +254,7 @@ async function runRafscan(ctx, p) {
  * Case (b): `skopeo copy docker://… oci:…` through the link, `tar -xzf` of every layer in order,
  * then a fresh process builds an uncompressed RAFS image of the tree and scans it. Each phase is a
  * process of its own, timed and measured on its own; the copies are deleted afterwards, untimed.
- * @param {{ link: import("./link.mjs").Link, work: string, bandwidth: number, direct: boolean }} ctx
+ * @param {{ link: import("../common/link.mjs").Link, work: string, bandwidth: number, direct: boolean }} ctx
  * @param {Pushed} p
  */
 async function runBaseline(ctx, p) {
@@ -392,16 +356,12 @@ function summarize(spec, set, p, a, b, dpkgInstalled) {
     }
   }
   const dpkgFound = reference.packages.filter((/** @type {string} */ k) => k.startsWith("dpkg |")).length;
-  const med = (/** @type {any[]} */ xs, /** @type {(s: any) => number | undefined} */ f) => {
-    const v = xs.map(f).filter((x) => typeof x === "number");
-    return v.length === 0 ? undefined : stat(v);
-  };
-  const aWall = /** @type {ReturnType<typeof stat>} */ (med(a, (s) => s.wallMs));
-  const bWall = /** @type {ReturnType<typeof stat>} */ (med(b, (s) => s.wallMs));
-  const pullMs = /** @type {ReturnType<typeof stat>} */ (med(b, (s) => s.pullMs));
-  const pullExtract = /** @type {ReturnType<typeof stat>} */ (med(b, (s) => s.pullMs + s.extractMs));
-  const aBytes = /** @type {ReturnType<typeof stat>} */ (med(a, (s) => s.wire.bytes));
-  const bBytes = /** @type {ReturnType<typeof stat>} */ (med(b, (s) => s.wire.bytes));
+  const aWall = /** @type {Stat} */ (statOf(a, (s) => s.wallMs));
+  const bWall = /** @type {Stat} */ (statOf(b, (s) => s.wallMs));
+  const pullMs = /** @type {Stat} */ (statOf(b, (s) => s.pullMs));
+  const pullExtract = /** @type {Stat} */ (statOf(b, (s) => s.pullMs + s.extractMs));
+  const aBytes = /** @type {Stat} */ (statOf(a, (s) => s.wire.bytes));
+  const bBytes = /** @type {Stat} */ (statOf(b, (s) => s.wire.bytes));
   const last = a[a.length - 1];
   return {
     link: spec.name,
@@ -415,14 +375,14 @@ function summarize(spec, set, p, a, b, dpkgInstalled) {
     a: {
       wallMs: aWall,
       inProcess: {
-        loadMs: med(a, (s) => s.phases.loadMs),
-        openMs: med(a, (s) => s.phases.openMs),
-        scanMs: med(a, (s) => s.phases.scanMs),
+        loadMs: statOf(a, (s) => s.phases.loadMs),
+        openMs: statOf(a, (s) => s.phases.openMs),
+        scanMs: statOf(a, (s) => s.phases.scanMs),
       },
       wireBytes: aBytes,
-      wireRequests: med(a, (s) => s.wire.requests),
+      wireRequests: statOf(a, (s) => s.wire.requests),
       byKind: last.wire.byKind,
-      maxRssMiB: med(a, (s) => s.maxRssKiB / 1024),
+      maxRssMiB: statOf(a, (s) => s.maxRssKiB / 1024),
       telemetry: last.telemetry,
       analyzers: last.analyzers,
       warnings: last.warnings,
@@ -430,20 +390,20 @@ function summarize(spec, set, p, a, b, dpkgInstalled) {
     b: {
       wallMs: bWall,
       pullMs,
-      extractMs: med(b, (s) => s.extractMs),
-      analyzeMs: med(b, (s) => s.analyzeMs),
+      extractMs: statOf(b, (s) => s.extractMs),
+      analyzeMs: statOf(b, (s) => s.analyzeMs),
       analyzeInProcess: {
-        loadMs: med(b, (s) => s.phases.loadMs),
-        buildMs: med(b, (s) => s.phases.buildMs),
-        openMs: med(b, (s) => s.phases.openMs),
-        scanMs: med(b, (s) => s.phases.scanMs),
+        loadMs: statOf(b, (s) => s.phases.loadMs),
+        buildMs: statOf(b, (s) => s.phases.buildMs),
+        openMs: statOf(b, (s) => s.phases.openMs),
+        scanMs: statOf(b, (s) => s.phases.scanMs),
       },
       pullExtractMs: pullExtract,
       wireBytes: bBytes,
-      wireRequests: med(b, (s) => s.wire.requests),
-      pullRssMiB: med(b, (s) => (s.pullRssKiB === undefined ? undefined : s.pullRssKiB / 1024)),
-      extractRssMiB: med(b, (s) => (s.extractRssKiB === undefined ? undefined : s.extractRssKiB / 1024)),
-      analyzeRssMiB: med(b, (s) => s.maxRssKiB / 1024),
+      wireRequests: statOf(b, (s) => s.wire.requests),
+      pullRssMiB: statOf(b, (s) => (s.pullRssKiB === undefined ? undefined : s.pullRssKiB / 1024)),
+      extractRssMiB: statOf(b, (s) => (s.extractRssKiB === undefined ? undefined : s.extractRssKiB / 1024)),
+      analyzeRssMiB: statOf(b, (s) => s.maxRssKiB / 1024),
       // The rate the pull reached against the nominal one: the emulation tops out near 200 Mbit/s.
       pullMbit: round((bBytes.median * 8) / 1e6 / (pullMs.median / 1000), 1),
     },
@@ -586,69 +546,6 @@ async function timedLog(log, what, f) {
   return out;
 }
 
-/**
- * Imports a workspace package's build, failing with the fix when it is not built.
- * @param {string} name
- * @returns {Promise<any>}
- */
-async function importBuilt(name) {
-  let path = "";
-  try {
-    path = fileURLToPath(import.meta.resolve(name));
-  } catch {
-    // not linked: reported below
-  }
-  if (path === "" || !existsSync(path)) {
-    throw new Error(
-      `${name} is not built: run \`npx tsc -b packages/cli packages/builder packages/analyzers\``,
-    );
-  }
-  return import(name);
-}
-
-/** @param {string} cmd */
-function commandExists(cmd) {
-  return (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, cmd)));
-}
-
-/**
- * @param {string} name
- * @param {string | undefined} text
- * @param {number} min
- * @param {number} max
- */
-function numArg(name, text, min, max) {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`--${name} must be ${min}..${max}, got ${text}`);
-  return n;
-}
-
-/**
- * @param {string} name
- * @param {string | undefined} text
- * @param {number} min
- * @param {number} max
- */
-function intArg(name, text, min, max) {
-  const n = numArg(name, text, min, max);
-  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got ${text}`);
-  return n;
-}
-
-/** @param {number[]} xs */
-function stat(xs) {
-  const s = [...xs].sort((x, y) => x - y);
-  const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-  return { best: round(s[0] ?? 0, 1), median: round(median, 1), worst: round(s[s.length - 1] ?? 0, 1) };
-}
-
-/** @param {number} bytes */
-function mb(bytes) {
-  return (bytes / 1e6).toFixed(bytes < 1e6 ? 3 : 1);
-}
-
 /** @param {number} ratio */
 function pct(ratio) {
   return `${(ratio * 100).toFixed(2)}%`;
@@ -657,13 +554,4 @@ function pct(ratio) {
 /** @param {{ median: number } | undefined} s */
 function rss(s) {
   return s === undefined ? "?" : `${Math.round(s.median)} MiB`;
-}
-
-/**
- * @param {number} x
- * @param {number} digits
- */
-function round(x, digits) {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -1,10 +1,10 @@
 // @ts-check
-// The emulated link of the scan benchmark: forks benchmarks/remote-read/link-child.mjs (Debian's
-// docker-registry behind the registry tests' fault proxy, with bandwidth and RTT) and talks to it
-// over IPC. remote-read's runner keeps its own copy of this wrapper private, so it is written here;
-// the child process itself is reused as is.
+// The emulated link of the network benchmarks (remote-read, scan): forks
+// benchmarks/remote-read/link-child.mjs (Debian's docker-registry behind the registry tests' fault
+// proxy, with bandwidth and RTT) and talks to it over IPC.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sleep, withTimeout } from "./timers.mjs";
 
 const LINK_CHILD = fileURLToPath(new URL("../remote-read/link-child.mjs", import.meta.url));
 
@@ -99,28 +99,4 @@ export async function startLink(mbit, rttMs) {
       }
     },
   };
-}
-
-/**
- * Rejects with `message` when `promise` has not settled after `ms`.
- * @template T
- * @param {Promise<T>} promise
- * @param {number} ms
- * @param {string} message
- * @returns {Promise<T>}
- */
-export function withTimeout(promise, ms, message) {
-  /** @type {NodeJS.Timeout | undefined} */
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** @param {number} ms */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
