@@ -262,6 +262,30 @@ async function timedCall<T>(clock: NetworkClock, call: () => Promise<T>): Promis
   }
 }
 
+/**
+ * A small blob (bootstrap layer, config) from the disk cache, else from the store (counted and then
+ * cached). The store refuses a blob whose descriptor says it is larger than `max`, unread.
+ */
+async function cachedBlob(
+  store: ImageStore,
+  d: Descriptor,
+  max: number,
+  cache: DiskCache | undefined,
+  stats: RemoteStats,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const hit = cache?.getBlob(d.digest);
+  if (hit !== undefined) {
+    stats.diskHits++;
+    return hit;
+  }
+  const bytes = await readSmallBlob(store, d, max, signal);
+  stats.otherRequests++;
+  stats.otherBytes += bytes.length;
+  cache?.putBlob(d.digest, bytes);
+  return bytes;
+}
+
 async function readBootstrap(
   store: ImageStore,
   d: Descriptor,
@@ -270,18 +294,11 @@ async function readBootstrap(
   stats: RemoteStats,
   signal: AbortSignal | undefined,
 ): Promise<Uint8Array> {
-  let layer: Uint8Array | undefined = cache?.getBlob(d.digest);
-  if (layer === undefined) {
-    // The layer is gzip'd, so its compressed size bounds what is worth downloading: a bootstrap
-    // layer larger than the bootstrap limit itself (before compression) is refused unread.
-    layer = await readSmallBlob(store, d, maxSize, signal);
-    stats.otherRequests++;
-    stats.otherBytes += layer.length;
-    cache?.putBlob(d.digest, layer);
-  } else {
-    stats.diskHits++;
-  }
-  return extractBootstrap(Readable.from([Buffer.from(layer)]), maxSize, `${store.name} layer ${d.digest}`);
+  // The layer is gzip'd, so its compressed size bounds what is worth downloading: a bootstrap
+  // layer larger than the bootstrap limit itself (before compression) is refused unread.
+  const layer = await cachedBlob(store, d, maxSize, cache, stats, signal);
+  const view = Buffer.from(layer.buffer, layer.byteOffset, layer.length);
+  return extractBootstrap(Readable.from([view]), maxSize, `${store.name} layer ${d.digest}`);
 }
 
 async function readConfig(
@@ -293,16 +310,7 @@ async function readConfig(
 ): Promise<Uint8Array | undefined> {
   const d = manifest.config;
   if (!CONFIG_MEDIA_TYPES.includes(d.mediaType)) return undefined;
-  let bytes = cache?.getBlob(d.digest);
-  if (bytes === undefined) {
-    bytes = await readSmallBlob(store, d, MAX_CONFIG_BYTES, signal);
-    stats.otherRequests++;
-    stats.otherBytes += bytes.length;
-    cache?.putBlob(d.digest, bytes);
-  } else {
-    stats.diskHits++;
-  }
-  return bytes;
+  return cachedBlob(store, d, MAX_CONFIG_BYTES, cache, stats, signal);
 }
 
 function parseConfig(bytes: Uint8Array | undefined): Record<string, unknown> | undefined {
