@@ -40,11 +40,11 @@ try {
   for (const [i, p] of paths.entries()) console.log(`${p}: ${contents[i].length} bytes`);
   const origin = image.origin;
   const t = origin?.transport ?? {};
-  const fetched = (t.rangeBytes ?? 0) + (t.otherBytes ?? 0);
+  const fetched = t.bytesFetched ?? 0;
   console.log(`image ${origin?.name} ${origin?.manifestDigest}`);
   console.log(
     origin?.kind === "registry"
-      ? `fetched ${fetched} of ${origin.imageBytes} bytes in ${(t.rangeRequests ?? 0) + (t.otherRequests ?? 0)} requests`
+      ? `fetched ${fetched} of ${origin.imageBytes} bytes in ${t.requests ?? 0} requests`
       : `read ${image.stats.blobBytesRead + image.stats.metadataBytes} of ${origin?.imageBytes} bytes from the layout`,
   );
 } finally {

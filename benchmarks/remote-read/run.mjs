@@ -340,7 +340,7 @@ async function runCase(ctx, c) {
       openMs: t1 - t0,
       readMs: t2 - t1,
       clientRequests: transport.rangeRequests + transport.otherRequests,
-      clientBytes: transport.rangeBytes + transport.otherBytes,
+      clientBytes: transport.bytesFetched,
       transport: Object.fromEntries(Object.entries(transport).map(([k, v]) => [k, round(v, 1)])),
     };
   } else if (c.kind === "getBlob") {

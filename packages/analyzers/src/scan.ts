@@ -86,8 +86,8 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
 function transportTelemetry(t: Readonly<Record<string, number>> | undefined): Partial<ScanTelemetry> {
   if (t === undefined) return {};
   return {
-    bytesFetched: (t.rangeBytes ?? 0) + (t.otherBytes ?? 0),
-    requests: (t.rangeRequests ?? 0) + (t.otherRequests ?? 0),
+    bytesFetched: t.bytesFetched ?? 0,
+    requests: t.requests ?? 0,
     networkMs: Math.round(t.networkMs ?? 0),
   };
 }

@@ -24,8 +24,8 @@ export function imageTelemetry(image: Image): Record<string, unknown> {
           networkMs: Math.round(s.blobReadMs),
         }
       : {
-          requests: (t.rangeRequests ?? 0) + (t.otherRequests ?? 0),
-          bytesFetched: (t.rangeBytes ?? 0) + (t.otherBytes ?? 0),
+          requests: t.requests,
+          bytesFetched: t.bytesFetched,
           networkMs: Math.round(t.networkMs ?? 0),
           retries: t.retries,
           rangeIgnored: t.rangeIgnored,

@@ -23,6 +23,10 @@ export interface RemoteStats {
   diskMisses: number;
   /** Wall time with at least one request in flight, ms: the time spent waiting on the network. */
   networkMs: number;
+  /** All requests: `rangeRequests + otherRequests` (derived, so it cannot drift from its parts). */
+  readonly requests: number;
+  /** All body bytes received: `rangeBytes + otherBytes` (derived). */
+  readonly bytesFetched: number;
 }
 
 /** A zeroed counter set. */
@@ -39,6 +43,12 @@ export function newRemoteStats(): RemoteStats {
     diskHits: 0,
     diskMisses: 0,
     networkMs: 0,
+    get requests() {
+      return this.rangeRequests + this.otherRequests;
+    },
+    get bytesFetched() {
+      return this.rangeBytes + this.otherBytes;
+    },
   };
 }
 

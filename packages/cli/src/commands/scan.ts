@@ -139,10 +139,7 @@ export async function runScan(image: Image, args: ScanArgs, json: boolean, io: I
           ? "reading files"
           : `analyzing${p.plugin ? ` (${p.plugin})` : ""}`;
     const fetched = image.origin?.transport;
-    const wire =
-      fetched === undefined
-        ? ""
-        : `, ${humanBytes((fetched.rangeBytes ?? 0) + (fetched.otherBytes ?? 0))} fetched`;
+    const wire = fetched === undefined ? "" : `, ${humanBytes(fetched.bytesFetched ?? 0)} fetched`;
     progress(io, `scan: ${what} ${p.done}/${p.total}${wire}`);
   };
   let report: ScanReport;
