@@ -73,6 +73,7 @@ export interface ScanReport {
   /** Bumped when a field changes meaning; fields are only ever added within one version. */
   readonly schemaVersion: 1;
   readonly image: ScannedImage;
+  /** The first `os` finding of the `os` stage, in plugin order. */
   readonly os: OsInfo | undefined;
   readonly packages: readonly Package[];
   readonly secrets: readonly Secret[];

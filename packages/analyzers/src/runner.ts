@@ -15,7 +15,7 @@ import {
 } from "./matched-file.js";
 import { type CompiledNeeds, compileNeeds } from "./needs.js";
 import type { AnalyzerContext, AnalyzerPlugin, MatchedFile } from "./plugin.js";
-import type { AnalyzerReport, ScanWarning } from "./report.js";
+import type { AnalyzerReport, ScanReport, ScanWarning } from "./report.js";
 
 /** Default number of files read at once: enough to keep a remote source's pipeline full. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -46,14 +46,8 @@ export interface RunOptions {
 }
 
 /** What {@link runAnalyzers} found. */
-export interface RunResult {
-  /** The first `os` finding of the `os` stage, in plugin order. */
-  readonly os: OsInfo | undefined;
-  readonly packages: readonly Package[];
-  readonly secrets: readonly Secret[];
-  readonly notes: readonly string[];
-  readonly warnings: readonly ScanWarning[];
-  readonly analyzers: readonly AnalyzerReport[];
+export interface RunResult
+  extends Pick<ScanReport, "os" | "packages" | "secrets" | "notes" | "warnings" | "analyzers"> {
   readonly entriesWalked: number;
   /** Unique file bytes read for plugins (a file read for two plugins counts once). */
   readonly fileBytesRead: number;
