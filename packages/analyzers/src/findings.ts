@@ -37,6 +37,30 @@ export interface Package {
   readonly files?: readonly string[];
   /** The plugin that found it (filled in by the runner). */
   readonly foundBy?: string;
+  /**
+   * The OS package that installed this language package (Debian's python3-* under
+   * /usr/lib/python3/dist-packages, node-* under /usr/share/nodejs, rpm-owned files). Such packages
+   * are covered by the OS advisories, and vulnerability matching skips them as language packages.
+   */
+  readonly installedBy?: PackageOwner;
+  /** rpm MODULARITYLABEL (`name:stream:version:context`), for module-stream advisories. */
+  readonly modularityLabel?: string;
+  /**
+   * How the package relates to the scanned thing: `root` is the project itself (a package.json,
+   * a .csproj, a Cargo workspace member), `workspace` a member of it. Absent for ordinary
+   * installed or locked dependencies. Roots without a version are never matched.
+   */
+  readonly relationship?: "root" | "workspace";
+}
+
+/** An OS package manager's claim on a file or language package. */
+export interface PackageOwner {
+  readonly manager: "dpkg" | "rpm" | "apk";
+  /** The OS package's name (binary package for dpkg). */
+  readonly name: string;
+  readonly version?: string;
+  /** The purl of that OS package, so SBOMs can link the two. */
+  readonly purl?: string;
 }
 
 /** The operating system, from os-release and release files. */

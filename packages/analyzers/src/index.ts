@@ -27,7 +27,7 @@ export {
   dpkgPackages,
   dpkgPlugin,
 } from "./dpkg/dpkg-plugin.js";
-export type { Ecosystem, Findings, OsInfo, Package, Secret } from "./findings.js";
+export type { Ecosystem, Findings, OsInfo, Package, PackageOwner, Secret } from "./findings.js";
 export {
   cargoPlugin,
   condaPlugin,
@@ -93,3 +93,17 @@ export {
   toSpdx,
 } from "./sbom/index.js";
 export { type ScanOptions, scanImage } from "./scan.js";
+export {
+  type CvssScore,
+  type DatabaseInfo,
+  type DataSource,
+  type ReleaseSupport,
+  SEVERITIES,
+  type Severity,
+  type SuppressedFinding,
+  type UnmatchedPackage,
+  type VulnerabilityFinding,
+  type VulnerabilityMatcher,
+  type VulnerabilityReport,
+  type VulnerabilityStatus,
+} from "./vulnerability.js";

@@ -2,6 +2,7 @@
 // `rafscan scan --format json` prints it as is; the SBOM writers (sbom/) read it.
 import type { ImageConfigFindings } from "./config/image-config.js";
 import type { OsInfo, Package, Secret } from "./findings.js";
+import type { VulnerabilityReport } from "./vulnerability.js";
 
 /** A problem an analyzer met and survived: a bad package database, a skipped file. */
 export interface ScanWarning {
@@ -83,6 +84,8 @@ export interface ScanReport {
   readonly telemetry: ScanTelemetry;
   /** What the image config says (user, ports, env names, secrets in env), when the image has one. */
   readonly config?: ImageConfigFindings;
+  /** Vulnerabilities, when a matcher was given (`scanImage(image, { vulnerabilities })`). */
+  readonly vulnerabilities?: VulnerabilityReport;
   /** ISO 8601 time the scan finished. */
   readonly createdAt: string;
 }

@@ -6,6 +6,7 @@ import { analyzeImageConfig } from "./config/image-config.js";
 import type { AnalyzerPlugin } from "./plugin.js";
 import type { ScanReport, ScanTelemetry } from "./report.js";
 import { type RunOptions, runAnalyzers } from "./runner.js";
+import type { VulnerabilityMatcher } from "./vulnerability.js";
 
 /** Options of {@link scanImage}; the runner's options apply as well. */
 export interface ScanOptions extends RunOptions {
@@ -22,6 +23,11 @@ export interface ScanOptions extends RunOptions {
    * requests that really crossed the network). Called once, after the analyzers ran.
    */
   readonly telemetry?: (() => Partial<ScanTelemetry>) | undefined;
+  /**
+   * Matches the packages found against advisories (an open `@rafscan/vulndb` database); the
+   * result goes into `report.vulnerabilities`. Default: no matching.
+   */
+  readonly vulnerabilities?: VulnerabilityMatcher | undefined;
 }
 
 const FORMATS: Readonly<Record<ImageFormat, string>> = { v5: "rafs-v5", v6: "rafs-v6", erofs: "erofs" };
@@ -57,7 +63,7 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
   // The config comes with registry and layout images; its secrets join the file secrets.
   const config =
     origin?.config === undefined ? undefined : analyzeImageConfig(origin.config as Record<string, unknown>);
-  return {
+  const report: ScanReport = {
     schemaVersion: 1,
     image: {
       name: options.name ?? origin?.name ?? "image",
@@ -76,6 +82,12 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     ...(config === undefined ? {} : { config }),
     createdAt: new Date().toISOString(),
   };
+  if (options.vulnerabilities === undefined) return report;
+  const vulnerabilities = await options.vulnerabilities.match(
+    report,
+    options.signal === undefined ? {} : { signal: options.signal },
+  );
+  return { ...report, vulnerabilities };
 }
 
 /**
