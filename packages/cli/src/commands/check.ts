@@ -4,6 +4,7 @@ import { type ChunkLocation, isRafsError } from "@rafscan/rafs";
 import { type Image, isFsError } from "@rafscan/vfs";
 import { expectedInodeDigest } from "../inode-digest.js";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 
 /** One problem found by `check`. */
 export interface CheckProblem {
@@ -56,7 +57,7 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
     for await (const e of image.walk("/")) {
       s.entries++;
       if (s.entries % 1000 === 0)
-        progress(io, `checked ${s.entries} entries, ${humanBytes(s.bytesVerified)}`);
+        progress(io, `checked ${plural(s.entries, "entry", "entries")}, ${humanBytes(s.bytesVerified)}`);
       try {
         switch (e.stats.type) {
           case "dir":
@@ -125,9 +126,9 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
   else {
     for (const p of s.problems) io.stdout.write(`FAIL ${p.path}: ${p.code}: ${p.message}\n`);
     io.stdout.write(
-      `${s.ok ? "OK" : "FAILED"}: ${s.entries} entries (${s.files} files, ${s.directories} dirs, ${s.symlinks} symlinks, ` +
-        `${s.others} other), ${s.chunksVerified}/${s.chunks} chunks verified, ${s.inodesVerified} inode digests, ${humanBytes(s.bytesVerified)}, ` +
-        `${s.problems.length} problems\n`,
+      `${s.ok ? "OK" : "FAILED"}: ${plural(s.entries, "entry", "entries")} (${plural(s.files, "file")}, ${plural(s.directories, "dir")}, ${plural(s.symlinks, "symlink")}, ` +
+        `${s.others} other), ${s.chunksVerified}/${plural(s.chunks, "chunk")} verified, ${plural(s.inodesVerified, "inode digest")}, ${humanBytes(s.bytesVerified)}, ` +
+        `${plural(s.problems.length, "problem")}\n`,
     );
   }
   return s.ok ? 0 : 1;

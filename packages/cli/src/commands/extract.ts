@@ -4,7 +4,8 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, symlink, utimes } fro
 import { join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Image, WalkEntry } from "@rafscan/vfs";
-import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { humanBytes, type Io, note, progress, progressDone, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 
 /** What `extract` did. */
 export interface ExtractSummary {
@@ -79,7 +80,7 @@ export async function runExtract(
           summary.files++;
           summary.bytes += st.size;
           if (summary.files % 200 === 0)
-            progress(io, `extracted ${summary.files} files, ${humanBytes(summary.bytes)}`);
+            progress(io, `extracted ${plural(summary.files, "file")}, ${humanBytes(summary.bytes)}`);
           break;
         }
         default:
@@ -105,11 +106,11 @@ export async function runExtract(
   if (json) writeJsonLine(io, summary);
   else {
     io.stdout.write(
-      `extracted ${summary.files} files (${humanBytes(summary.bytes)}), ${summary.directories} directories, ` +
-        `${summary.symlinks} symlinks, ${summary.hardlinks} hardlinks to ${root}\n`,
+      `extracted ${plural(summary.files, "file")} (${humanBytes(summary.bytes)}), ${plural(summary.directories, "directory", "directories")}, ` +
+        `${plural(summary.symlinks, "symlink")}, ${plural(summary.hardlinks, "hardlink")} to ${root}\n`,
     );
     if (summary.skipped.length > 0)
-      io.stderr.write(`skipped ${summary.skipped.length} special files (devices, fifos, sockets)\n`);
+      note(io, `skipped ${plural(summary.skipped.length, "special file")} (devices, fifos, sockets)`);
   }
   return 0;
 }
