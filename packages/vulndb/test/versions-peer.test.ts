@@ -57,9 +57,15 @@ const CASES: readonly Case[] = [
   {
     file: "osv-scalibr-semantic/packagist-versions.txt",
     scheme: "composer",
+    // osv-scalibr's own conventions; PHP 8.2's version_compare (what Composer calls) answers as
+    // we do: '1.2.3.#' sorts before 1.2.3, 1.2.3.1 and even itself, and numbers past LONG_MAX
+    // saturate (strtol), so the two 30-digit versions are equal.
     knownDisagreements: {
-      94: "osv-scalibr's own convention; PHP's version_compare('1.2.3.#', '1.2.3') is -1",
-      96: "osv-scalibr's own convention; PHP's version_compare('1.2.3.#', '1.2.3.1') is -1",
+      94: "PHP: version_compare('1.2.3.#', '1.2.3') = -1",
+      95: "PHP: version_compare('1.2.3.#', '1.2.3.#') = -1",
+      96: "PHP: version_compare('1.2.3.#', '1.2.3.1') = -1",
+      106: "PHP: numbers past LONG_MAX compare equal",
+      107: "PHP: numbers past LONG_MAX compare equal",
     },
   },
   { file: "osv-scalibr-semantic/packagist-versions-generated.txt", scheme: "composer" },
