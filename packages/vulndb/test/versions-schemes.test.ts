@@ -45,6 +45,9 @@ describe("schemeFor", () => {
     NuGet: "nuget",
     RubyGems: "rubygems",
     Packagist: "composer",
+    Hex: "hex",
+    Pub: "pub",
+    Hackage: "hackage",
   };
   for (const [ecosystem, name] of Object.entries(expected)) {
     it(`${ecosystem} -> ${name}`, () => {
@@ -96,6 +99,16 @@ describe("orderings advisories depend on", () => {
     ["composer", "1.0-dev", "<", "1.0-alpha"],
     ["composer", "v2.1", "=", "2.1"],
     ["composer", "1.0pl1", ">", "1.0"],
+    ["hex", "1.0.0-rc.1", "<", "1.0.0"],
+    ["hex", "1.0.0+build", "=", "1.0.0"],
+    ["pub", "1.0.0+1", ">", "1.0.0"],
+    ["pub", "1.0.0+2", ">", "1.0.0+1"],
+    ["pub", "1.0.0-dev.2", "<", "1.0.0"],
+    ["pub", "1.0.0-dev.10", ">", "1.0.0-dev.9"],
+    ["pub", "1.0.0-1", "<", "1.0.0-a"],
+    ["hackage", "1.0", "<", "1.0.0"],
+    ["hackage", "1.10", ">", "1.9.9"],
+    ["hackage", "0.1.2.3", "=", "0.1.2.3"],
   ];
   for (const [s, a, op, b] of cases) {
     it(`${s}: ${a} ${op} ${b}`, () => {
@@ -117,6 +130,9 @@ const INVALID: Record<string, string[]> = {
   nuget: ["", "1.2.3.4.5", "a.b", "1.0-", "1.0-be_ta", "2147483648.0", "1.0+"],
   rubygems: ["", "  ", "1beta", "1.0-", "junk", "1..0"],
   composer: ["", "1.0 beta", "1.0\n"],
+  hex: ["", "v1.0.0", "=1.0.0", "1.0", "01.0.0", "1.0.0-01"],
+  pub: ["", "1.0", "v1.0.0", "1.0.0-", "1.0.0+", " 1.0.0"],
+  hackage: ["", "1.01", "1..0", "1.0-rc1", "v1.0", "1234567890"],
 };
 
 describe("invalid versions are refused with a typed error", () => {
