@@ -48,7 +48,7 @@ const CASES: readonly Case[] = [
     file: "osv-scalibr-semantic/maven-versions.txt",
     scheme: "maven",
     knownDisagreements: {
-      100: "the POM reference's worked example; ComparableVersion's item tree keeps 1-ga-1 as [1, [[1]]], after 1-1",
+      100: "the POM reference's worked example; ComparableVersion's item tree keeps 1-ga-1 as [1, [[1]]], before 1-1",
     },
   },
   { file: "osv-scalibr-semantic/maven-versions-generated.txt", scheme: "maven" },
