@@ -1,4 +1,7 @@
 // Public API of @rafscan/vulndb.
+
+// The advisory database (ingest, SQLite store, build/pull/push/import/status): src/db/.
+export * from "./db/index.js";
 export type {
   FixStatus,
   OsvAffected,
