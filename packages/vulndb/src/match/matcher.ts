@@ -115,9 +115,7 @@ function targetFor(
   if (base === undefined)
     return { reason: `no OSV ecosystem for ${p.ecosystem}`, unknownEcosystem: p.ecosystem };
   if (!known.has(base)) return { reason: `no advisories for ecosystem ${base} in the database` };
-  // Go module versions carry a `v` the OSV Go data leaves out.
-  const version = base === "Go" ? p.version.replace(/^v/, "") : p.version;
-  return { ecosystems: [base], name: p.name, version, base, os: false };
+  return { ecosystems: [base], name: p.name, version: p.version, base, os: false };
 }
 
 /** One record's verdict on one package. */
@@ -259,7 +257,8 @@ function buildFinding(
     packageName: p.name,
     packagePurl: p.purl,
     ecosystem: (primary as Candidate).ecosystem,
-    installedVersion: target.version,
+    // The version the package manager shows; Debian advisories compare the source version.
+    installedVersion: p.version,
     fixedVersions,
     status,
     severity,
