@@ -94,6 +94,24 @@ export {
 } from "./sbom/index.js";
 export { type ScanOptions, scanImage } from "./scan.js";
 export {
+  applyVulnerabilityFilters,
+  type IgnoreFile,
+  type IgnoreRule,
+  isVulnFilterError,
+  MAX_IGNORE_FILE_BYTES,
+  MAX_VEX_FILE_BYTES,
+  type ParseIgnoreFileOptions,
+  parseIgnoreFile,
+  parseVex,
+  type VexDocument,
+  type VexProduct,
+  type VexStatement,
+  type VexStatus,
+  type VulnerabilityFilterOptions,
+  VulnFilterError,
+  type VulnFilterErrorCode,
+} from "./vuln-filters/index.js";
+export {
   type CvssScore,
   type DatabaseInfo,
   type DataSource,
