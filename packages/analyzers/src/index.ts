@@ -79,18 +79,33 @@ export {
   runAnalyzers,
 } from "./runner.js";
 export {
+  type CdxRating,
+  type CdxVulnerability,
   type CycloneDxBom,
   type CycloneDxOptions,
   classifyLicense,
   collectComponents,
+  formatJsonReport,
   formatTable,
+  type JsonPackage,
+  type JsonScanReport,
   type LicenseClass,
+  SARIF_SCHEMA_URI,
+  type SarifLevel,
+  type SarifLog,
+  type SarifOptions,
+  type SarifResult,
+  type SarifRule,
   type SbomComponent,
   type SpdxDocument,
   type SpdxOptions,
   type TableOptions,
   toCycloneDx,
+  toJsonReport,
+  toSarif,
   toSpdx,
+  type VulnTarget,
+  vulnTargets,
 } from "./sbom/index.js";
 export { type ScanOptions, scanImage } from "./scan.js";
 export {
