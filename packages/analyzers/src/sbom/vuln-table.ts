@@ -104,7 +104,7 @@ export function vulnerabilityLines(report: ScanReport, ctx: VulnTableContext): s
   for (const target of vulnTargets(report)) {
     const label = printable(target.label);
     out.push("", paint(ANSI.bold, truncate(label, width)), truncate("=".repeat(label.length), width));
-    out.push(totalLine(target.findings, ctx.severities), "");
+    out.push(truncate(totalLine(target.findings, ctx.severities), width), "");
     const rows = target.findings.map((f) => [
       printable(f.packageName),
       printable(f.id),
@@ -144,10 +144,11 @@ export function vulnerabilityLines(report: ScanReport, ctx: VulnTableContext): s
       printable(s.finding.packageName),
       printable(s.finding.id),
       s.by === "vex" ? "VEX" : "ignore file",
-      printable(s.justification !== undefined ? `${s.statement} (${s.justification})` : s.statement),
       printable(s.source),
+      // Last, so it takes the width the others leave.
+      printable(s.justification !== undefined ? `${s.statement} (${s.justification})` : s.statement),
     ]);
-    const [header, ...body] = columns(["Library", "Vulnerability", "By", "Statement", "Source"], rows, width);
+    const [header, ...body] = columns(["Library", "Vulnerability", "By", "Source", "Statement"], rows, width);
     out.push(paint(ANSI.dim, header ?? ""), ...body);
   }
   return out;
