@@ -78,7 +78,9 @@ export function sarifSchema(): SchemaCheck {
     "sarif-2.1.0-rtm.5.json",
   );
   const schema = JSON.parse(readFileSync(file, "utf8")) as { id?: string };
-  const ajv = new AjvDraft04({ strict: false, allErrors: true });
+  // The schema's `language` pattern (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) has a stray `]`
+  // that only a non-unicode RegExp accepts.
+  const ajv = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false });
   addFormats(ajv);
   const validate = ajv.compile(schema);
   return (doc) => {
