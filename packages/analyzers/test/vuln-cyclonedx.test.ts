@@ -6,7 +6,7 @@ import { type CdxVulnerability, toCycloneDx } from "../src/sbom/index.js";
 import { applyVulnerabilityFilters, parseIgnoreFile, parseVex } from "../src/vuln-filters/index.js";
 import type { VulnerabilityReport } from "../src/vulnerability.js";
 import { cycloneDxSchema } from "./sbom-schemas.js";
-import { vulnerableReport } from "./vuln-fixture.js";
+import { vulnerableReport, withoutVulnerabilities } from "./vuln-fixture.js";
 
 const validate = cycloneDxSchema();
 const SERIAL = "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79";
@@ -163,7 +163,7 @@ describe("toCycloneDx with vulnerabilities", () => {
   });
 
   test("a report without vulnerabilities gives the same BOM as before (no new fields)", () => {
-    const plain = toCycloneDx({ ...report, vulnerabilities: undefined } as ScanReport, {
+    const plain = toCycloneDx(withoutVulnerabilities(report), {
       serialNumber: SERIAL,
     });
     expect(plain.vulnerabilities).toBeUndefined();

@@ -14,7 +14,7 @@ import {
   type VexDocument,
 } from "../src/vuln-filters/index.js";
 import type { VulnerabilityReport } from "../src/vulnerability.js";
-import { openIds, vulnerableReport } from "./vuln-fixture.js";
+import { openIds, vulnerableReport, withoutVulnerabilities } from "./vuln-fixture.js";
 
 const ALL = [
   "CVE-2019-10744",
@@ -111,7 +111,7 @@ describe("severity and ignore-unfixed", () => {
       },
     };
     expect(applyVulnerabilityFilters(failed, { severities: ["LOW"] })).toBe(failed);
-    const none = { ...report, vulnerabilities: undefined } as ScanReport;
+    const none = withoutVulnerabilities(report);
     expect(applyVulnerabilityFilters(none, { severities: ["LOW"] })).toBe(none);
   });
 });

@@ -178,3 +178,9 @@ export function vulnerableReport(): ScanReport {
 export function openIds(report: ScanReport): string[] {
   return (report.vulnerabilities?.findings ?? []).map((f) => f.id).sort();
 }
+
+/** `report` without its vulnerability part, as a scan without a matcher returns it. */
+export function withoutVulnerabilities(report: ScanReport): ScanReport {
+  const { vulnerabilities: _, ...rest } = report;
+  return rest;
+}

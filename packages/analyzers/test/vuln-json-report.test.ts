@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { ScanReport } from "../src/report.js";
 import { formatJsonReport, toJsonReport } from "../src/sbom/index.js";
 import type { VulnerabilityReport } from "../src/vulnerability.js";
-import { vulnerableReport } from "./vuln-fixture.js";
+import { vulnerableReport, withoutVulnerabilities } from "./vuln-fixture.js";
 
 describe("toJsonReport", () => {
   const report = vulnerableReport();
@@ -35,7 +35,7 @@ describe("toJsonReport", () => {
   });
 
   test("no vulnerabilities, or matching that failed: the report comes back unchanged", () => {
-    const none = { ...report, vulnerabilities: undefined } as ScanReport;
+    const none = withoutVulnerabilities(report);
     expect(toJsonReport(none)).toBe(none);
     const failed: ScanReport = {
       ...report,

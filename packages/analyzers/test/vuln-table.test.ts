@@ -5,7 +5,7 @@ import type { ScanReport } from "../src/report.js";
 import { formatTable } from "../src/sbom/index.js";
 import { displayWidth } from "../src/sbom/table.js";
 import type { VulnerabilityReport } from "../src/vulnerability.js";
-import { vulnerableReport } from "./vuln-fixture.js";
+import { vulnerableReport, withoutVulnerabilities } from "./vuln-fixture.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI sequences
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -73,7 +73,7 @@ Total: 1 (UNKNOWN: 0, LOW: 0, MEDIUM: 0, HIGH: 1, CRITICAL: 0)
   });
 
   test("the section sits between the packages and the secrets; nothing else changes", () => {
-    const withoutVulns = formatTable({ ...report, vulnerabilities: undefined } as ScanReport, { width: 120 });
+    const withoutVulns = formatTable(withoutVulnerabilities(report), { width: 120 });
     const text = formatTable(report, { width: 120 });
     expect(withoutVulns).not.toContain("Vulnerabilities");
     expect(text.replace(`\n${section(text)}`, "")).toBe(withoutVulns);

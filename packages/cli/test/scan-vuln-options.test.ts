@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isVulnFilterError, type ScanReport } from "@rafscan/analyzers";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { vulnerableReport } from "../../analyzers/test/vuln-fixture.js";
+import { vulnerableReport, withoutVulnerabilities } from "../../analyzers/test/vuln-fixture.js";
 import {
   finishScan,
   parseExitCode,
@@ -186,7 +186,7 @@ describe("exit codes", () => {
   });
 
   test("secrets count as findings; --severity filters them too", async () => {
-    const noVulns = { ...vulnerableReport(), vulnerabilities: undefined } as ScanReport;
+    const noVulns = withoutVulnerabilities(vulnerableReport());
     expect((await run({ exitCode: "2" }, noVulns)).exitCode).toBe(2);
     const low = await run({ exitCode: "2", severity: "LOW,MEDIUM" }, noVulns);
     expect(low.report.secrets).toEqual([]);
