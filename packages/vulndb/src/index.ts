@@ -1,8 +1,8 @@
 // Public API of @rafscan/vulndb.
 
+export { cvssBaseScore, cvssSeverity, cvssType, cvssVersion } from "./cvss.js";
 // The advisory database (ingest, SQLite store, build/pull/push/import/status): src/db/.
 export * from "./db/index.js";
-export { cvssBaseScore, cvssSeverity, cvssType, cvssVersion } from "./cvss.js";
 export { createMatcher, type MatchOptions, type MatchStats, matchVulnerabilities } from "./match/matcher.js";
 export { MemoryAdvisoryStore } from "./memory-store.js";
 export type {
