@@ -5,7 +5,7 @@ import { UsageError } from "./usage-error.js";
 
 /** Codes of errors raised by rafscan's own packages; the prefixes are documented in docs/errors.md. */
 const OWN_CODE =
-  /^(?:RAFS|FS|REGISTRY|BUILD|LAYOUT|SCAN|ANALYZER|VULNDB|DB|PATCH|SWEEP|WORKER|CONFIG)_[A-Z0-9_]+$/;
+  /^(?:RAFS|FS|REGISTRY|BUILD|LAYOUT|SCAN|ANALYZER|VULNDB|VULN|DB|PATCH|SWEEP|WORKER|CONFIG)_[A-Z0-9_]+$/;
 /** Node system errors (errno names: ENOENT, EEXIST, EACCES, ECONNREFUSED, ...) pass through. */
 const SYSTEM_CODE = /^E[A-Z0-9]+$/;
 
