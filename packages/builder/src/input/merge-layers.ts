@@ -163,8 +163,8 @@ export class LayerTree {
       // layer, so this layer's whiteouts must not take it away; the old names stay lower.
       children.set(name, target);
       if (target.layerIndex < layerIndex) {
-        let names = this.#linkedAt.get(dir);
-        if (names === undefined) this.#linkedAt.set(dir, (names = new Map()));
+        const names = this.#linkedAt.get(dir) ?? new Map<string, number>();
+        this.#linkedAt.set(dir, names);
         names.set(name, layerIndex);
       }
       return "added";
