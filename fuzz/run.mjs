@@ -103,8 +103,8 @@ mkdirSync(findingsDir, { recursive: true });
 /** Per-target tallies. */
 const stats = new Map();
 const tally = (t) => {
-  let s = stats.get(t);
-  if (s === undefined) stats.set(t, (s = { inputs: 0, ok: 0, typed: 0, findings: 0, codes: {} }));
+  const s = stats.get(t) ?? { inputs: 0, ok: 0, typed: 0, findings: 0, codes: {} };
+  stats.set(t, s);
   return s;
 };
 const signatures = new Map();
