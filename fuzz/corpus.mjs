@@ -205,10 +205,12 @@ export async function prepareCorpus(dir) {
   mkdirSync(longDir, { recursive: true });
   writeFileSync(join(longDir, "f".repeat(120)), "long");
   const tarPath = join(dir, "layer.tar");
-  if (run("tar", ["--format=pax", "-cf", tarPath, "-C", tree, "."])) {
+  // Without most of many/ (56 near-identical files): a smaller layer makes cheaper cases.
+  const tarArgs = ["--exclude=./many/[1-5]*", "-C", tree, "."];
+  if (run("tar", ["--format=pax", "-cf", tarPath, ...tarArgs])) {
     tars.push({ name: "tar pax", path: tarPath });
     const gnu = join(dir, "layer-gnu.tar");
-    if (run("tar", ["--format=gnu", "-cf", gnu, "-C", tree, "."])) tars.push({ name: "tar gnu", path: gnu });
+    if (run("tar", ["--format=gnu", "-cf", gnu, ...tarArgs])) tars.push({ name: "tar gnu", path: gnu });
     if (run("gzip", ["-k", "-n", tarPath])) tars.push({ name: "tar.gz", path: `${tarPath}.gz` });
     if (run("zstd", ["-q", "-k", tarPath, "-o", `${tarPath}.zst`]))
       tars.push({ name: "tar.zst", path: `${tarPath}.zst` });

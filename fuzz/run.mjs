@@ -132,7 +132,9 @@ const requeued = [];
 let issued = 0;
 let rotation = 0;
 let available = targetList;
+let stopping = false;
 function nextBatch() {
+  if (stopping) return undefined;
   const again = requeued.shift();
   if (again !== undefined) return again;
   if (Date.now() >= deadline || (maxInputs !== undefined && issued >= maxInputs)) return undefined;
@@ -240,7 +242,17 @@ function onExit(w, code, signal) {
 }
 
 function nextBatchWouldBeEmpty() {
-  return Date.now() >= deadline || (maxInputs !== undefined && issued >= maxInputs);
+  return stopping || Date.now() >= deadline || (maxInputs !== undefined && issued >= maxInputs);
+}
+
+// Ctrl-C (or SIGTERM): finish the batches running, then print and save the counts as usual.
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    requeued.length = 0;
+    process.stderr.write(`fuzz: ${sig}: finishing the running batches (again to quit now)\n`);
+  });
 }
 
 function rssOf(pid) {
@@ -266,6 +278,7 @@ const watchdog = setInterval(() => {
   }
   if (now - lastReport >= 30_000) {
     lastReport = now;
+    writeSummary(true);
     const inputs = [...stats.values()].reduce((a, s) => a + s.inputs, 0);
     const secs = (now - started) / 1000;
     process.stderr.write(
@@ -273,6 +286,18 @@ const watchdog = setInterval(() => {
     );
   }
 }, 250);
+
+/** Writes the counts so far to summary-SEED.json (`partial` while the campaign runs). */
+function writeSummary(partial) {
+  const rows = targetList.filter((t) => stats.has(t)).map((t) => [t, stats.get(t)]);
+  const total = rows.reduce((a, [, s]) => a + s.inputs, 0);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const summary = { seed, partial, seconds, workers: workerCount, total, findings: totalFindings };
+  writeFileSync(
+    join(findingsDir, `summary-${seed}.json`),
+    `${JSON.stringify({ ...summary, targets: Object.fromEntries(rows) }, null, 2)}\n`,
+  );
+}
 
 function finish() {
   clearInterval(watchdog);
@@ -295,10 +320,7 @@ function finish() {
   }
   lines.push(totalFindings === 0 ? "no findings" : `${totalFindings} findings in ${findingsDir}`);
   process.stdout.write(`${lines.join("\n")}\n`);
-  writeFileSync(
-    join(findingsDir, `summary-${seed}.json`),
-    `${JSON.stringify({ seed, seconds: Math.round(secs), workers: workerCount, total, findings: totalFindings, targets: Object.fromEntries(rows) }, null, 2)}\n`,
-  );
+  writeSummary(false);
   if (args.corpus === undefined) rmSync(corpusDir, { recursive: true, force: true });
   process.exit(totalFindings > 0 ? 1 : 0);
 }
