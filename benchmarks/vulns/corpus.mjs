@@ -289,7 +289,10 @@ export function* osvRecords(options = {}) {
   const random = prng(options.seed ?? 1);
   const cumulative = [];
   let sum = 0;
-  for (const e of ECOSYSTEMS) cumulative.push((sum += e.share));
+  for (const e of ECOSYSTEMS) {
+    sum += e.share;
+    cumulative.push(sum);
+  }
   for (let i = 0; i < count; i++) {
     const pick = random() * sum;
     const eco = ECOSYSTEMS[cumulative.findIndex((c) => pick < c)] ?? ECOSYSTEMS[0];
