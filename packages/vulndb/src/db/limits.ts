@@ -7,6 +7,8 @@ export interface VulndbLimits {
   readonly maxRecordBytes: number;
   /** Most entries in one zip. Default: 2,000,000 (osv.dev's largest `all.zip` holds ~500,000). */
   readonly maxZipEntries: number;
+  /** Largest central directory of one zip read, in bytes (never more than the file). Default: 512 MiB. */
+  readonly maxZipDirectoryBytes: number;
   /** Most bytes all entries of one zip may inflate to. Default: 16 GiB. */
   readonly maxZipTotalBytes: number;
   /** Highest inflated/compressed ratio of one zip entry (zip bombs). Default: 200. */
@@ -29,6 +31,7 @@ export interface VulndbLimits {
 export const DEFAULT_LIMITS: VulndbLimits = Object.freeze({
   maxRecordBytes: 8 * 1024 * 1024,
   maxZipEntries: 2_000_000,
+  maxZipDirectoryBytes: 512 * 1024 * 1024,
   maxZipTotalBytes: 16 * 1024 ** 3,
   maxZipRatio: 200,
   maxDownloadBytes: 4 * 1024 ** 3,

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import yauzl from "yauzl";
 import { VulndbError, VulndbErrorCode } from "./errors.js";
 import type { VulndbLimits } from "./limits.js";
+import { ZipFormatError, ZipReader } from "./zip-reader.js";
 
 /** The form of one input. */
 export type SourceKind = "zip" | "directory" | "jsonl" | "json";
@@ -166,49 +166,30 @@ function zipError(path: string, message: string, cause?: unknown): VulndbError {
 }
 
 /**
- * Yields the `.json` entries of a zip, one at a time (yauzl reads the central directory and then
- * each entry on demand, so the zip is never loaded whole). A zip over the entry-count or total
- * limits, or an entry inflating beyond the ratio limit, fails the whole zip: those are bombs, not
- * bad records. yauzl checks that each entry inflates to exactly its declared size.
+ * Yields the `.json` entries of a zip, one at a time. A zip over the entry-count or total limits,
+ * an entry inflating beyond the ratio limit or beyond its declared size, or a zip whose structure
+ * contradicts itself fails the whole zip: those are bombs or damage, not bad records. An entry
+ * over the record limit, encrypted, or failing its CRC is skipped with the reason.
  */
 async function* readZip(path: string, limits: VulndbLimits, budget: ZipBudget): AsyncGenerator<RawRecord> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(
-      path,
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false },
-      (err, z) => (err ? reject(zipError(path, `not a readable zip: ${err.message}`, err)) : resolve(z)),
-    ),
-  );
+  let zip: ZipReader;
   try {
-    if (zip.entryCount > limits.maxZipEntries) {
-      throw zipError(path, `${zip.entryCount} entries, over the limit of ${limits.maxZipEntries}`);
-    }
-    for (;;) {
-      const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
-        const onEntry = (e: yauzl.Entry) => {
-          zip.off("end", onEnd);
-          zip.off("error", onError);
-          resolve(e);
-        };
-        const onEnd = () => {
-          zip.off("entry", onEntry);
-          zip.off("error", onError);
-          resolve(undefined);
-        };
-        const onError = (err: Error) => {
-          zip.off("entry", onEntry);
-          zip.off("end", onEnd);
-          reject(zipError(path, err.message, err));
-        };
-        zip.once("entry", onEntry);
-        zip.once("end", onEnd);
-        zip.once("error", onError);
-        zip.readEntry();
-      });
-      if (entry === undefined) return;
-      const where = `${basename(path)}!${entry.fileName}`;
-      if (entry.fileName.endsWith("/") || !/\.json$/i.test(entry.fileName)) continue;
-      const size = entry.uncompressedSize;
+    zip = await ZipReader.open(path, {
+      maxEntries: limits.maxZipEntries,
+      maxCentralDirectoryBytes: limits.maxZipDirectoryBytes,
+    });
+  } catch (err) {
+    throw zipError(
+      path,
+      err instanceof ZipFormatError ? err.message : `not a readable zip: ${(err as Error).message}`,
+      err,
+    );
+  }
+  try {
+    for (const entry of zip.entries) {
+      const where = `${basename(path)}!${entry.name}`;
+      if (entry.name.endsWith("/") || !/\.json$/i.test(entry.name)) continue;
+      const size = entry.size;
       if (size > limits.maxRecordBytes) {
         yield {
           where,
@@ -219,36 +200,24 @@ async function* readZip(path: string, limits: VulndbLimits, budget: ZipBudget): 
       if (size > RATIO_FLOOR && size > entry.compressedSize * limits.maxZipRatio) {
         throw zipError(
           path,
-          `entry ${entry.fileName} inflates ${size}/${entry.compressedSize} bytes, over the ratio limit of ${limits.maxZipRatio}`,
+          `entry ${entry.name} inflates ${size}/${entry.compressedSize} bytes, over the ratio limit of ${limits.maxZipRatio}`,
         );
       }
       budget.total += size;
       if (budget.total > limits.maxZipTotalBytes) {
         throw zipError(path, `entries inflate to more than the limit of ${limits.maxZipTotalBytes} bytes`);
       }
-      const stream = await new Promise<Readable>((resolve, reject) =>
-        zip.openReadStream(entry, (err, s) =>
-          err ? reject(zipError(path, `${entry.fileName}: ${err.message}`, err)) : resolve(s),
-        ),
-      );
-      const parts: Buffer[] = [];
-      let got = 0;
+      let data: Awaited<ReturnType<ZipReader["read"]>>;
       try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          got += chunk.length;
-          // yauzl stops at the declared size too; this keeps the promise independent of that.
-          if (got > size)
-            throw zipError(path, `entry ${entry.fileName} inflates beyond its declared ${size} bytes`);
-          parts.push(chunk);
-        }
+        data = await zip.read(entry);
       } catch (err) {
-        if (err instanceof VulndbError) throw err;
-        throw zipError(path, `entry ${entry.fileName}: ${(err as Error).message}`, err);
+        throw zipError(path, err instanceof ZipFormatError ? err.message : (err as Error).message, err);
       }
-      yield { where, text: Buffer.concat(parts, got).toString("utf8") };
+      if (Buffer.isBuffer(data)) yield { where, text: data.toString("utf8") };
+      else yield { where, skipped: data.skipped };
     }
   } finally {
-    zip.close();
+    await zip.close();
   }
 }
 

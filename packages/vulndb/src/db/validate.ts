@@ -97,11 +97,14 @@ function accept(value: unknown, limits: VulndbLimits): Validated {
   const rawAffected = list(value.affected, "affected", limits.maxAffected);
   const keys = new Map<string, IndexKey>();
   const unknownEcosystems: string[] = [];
-  const affected: OsvAffected[] = rawAffected.map((a, i) => {
+  const affected: OsvAffected[] = [];
+  rawAffected.forEach((a, i) => {
     const where = `affected[${i}]`;
     if (!isObject(a)) fail(`${where} is not an object`);
     const pkg = object(a.package, `${where}.package`);
-    if (pkg === undefined) fail(`${where}.package is missing`);
+    // OSV allows an entry without a package when it has GIT ranges only: nothing can look it
+    // up by package, so it is left out of the stored record rather than failing the record.
+    if (pkg === undefined) return;
     const ecosystem = str(pkg.ecosystem, `${where}.package.ecosystem`);
     const name = str(pkg.name, `${where}.package.name`);
     const purl = optStr(pkg.purl, `${where}.package.purl`, 4096);
@@ -141,7 +144,7 @@ function accept(value: unknown, limits: VulndbLimits): Validated {
     } else {
       unknownEcosystems.push(ecosystem);
     }
-    return {
+    affected.push({
       package: { ecosystem, name, ...(purl === undefined ? {} : { purl }) },
       ...(a.ranges === undefined || a.ranges === null ? {} : { ranges }),
       ...(versions === undefined ? {} : { versions }),
@@ -152,11 +155,13 @@ function accept(value: unknown, limits: VulndbLimits): Validated {
         : ds === undefined
           ? {}
           : { database_specific: ds }),
-    };
+    });
   });
   const references = list(value.references, "references").map((r, i) => {
     if (!isObject(r)) fail(`references[${i}] is not an object`);
-    return { type: str(r.type, `references[${i}].type`), url: str(r.url, `references[${i}].url`) };
+    const url = optStr(r.url, `references[${i}].url`, 8192);
+    if (url === undefined) fail(`references[${i}].url is missing`);
+    return { type: str(r.type, `references[${i}].type`), url };
   });
   const out: Record<string, unknown> = { id, modified };
   const put = (k: string, v: unknown) => {
