@@ -586,3 +586,45 @@ describe("sample store", () => {
     expect(r.findings.find((f) => f.id === "CVE-2025-0395")?.aliases).toEqual(["DSA-0000-1"]);
   });
 });
+
+describe("malformed records", () => {
+  it("skips what it cannot read and still matches the rest", () => {
+    const hostile = [
+      null,
+      { id: 7, affected: [] },
+      { id: "NO-AFFECTED", modified: "x", affected: "nope" },
+      {
+        id: "BAD-ENTRIES",
+        modified: "x",
+        affected: [null, { package: null }, { package: { ecosystem: "npm", name: 5 } }],
+      },
+      {
+        id: "BAD-RANGES",
+        modified: "x",
+        aliases: [null, 3],
+        references: "x",
+        severity: [null, { type: "CVSS_V3", score: 42 }],
+        affected: [
+          {
+            package: { ecosystem: "npm", name: "lib" },
+            versions: "1.0.0",
+            ranges: [
+              null,
+              { type: "SEMVER", events: null },
+              { type: "SEMVER", events: [null, 5, { introduced: 3 }] },
+            ],
+          },
+        ],
+      },
+      record("GOOD", [npmEntry("lib", range({ introduced: "0" }))]),
+    ] as unknown as OsvRecord[];
+    const store = {
+      info: () => new MemoryAdvisoryStore([]).info(),
+      lookup: () => hostile,
+      ecosystems: () => ["npm"],
+      close: () => {},
+    };
+    const r = matchVulnerabilities(report([npm("lib", "1.0.0")]), store);
+    expect(r.findings.map((f) => f.id)).toEqual(["GOOD"]);
+  });
+});

@@ -21,6 +21,7 @@ import { schemeFor, VersionError, type VersionScheme } from "../versions/index.j
 import { evaluateAffected } from "./affected.js";
 import { type OsRelease, osRelease } from "./releases.js";
 import { cvssScores, recordSource, severityFromCvss, severityWord, vendorSeverity } from "./severity.js";
+import { isObject, list } from "./untrusted.js";
 
 /** Options of {@link matchVulnerabilities}. */
 export interface MatchOptions {
@@ -130,10 +131,11 @@ interface Candidate {
 
 /** Ids that name the same issue as `record`: its own, its aliases, and a single `upstream` id. */
 function idsOf(record: OsvRecord): string[] {
-  const ids = [record.id, ...(record.aliases ?? [])];
+  const ids = [record.id, ...list(record.aliases)];
   // DEBIAN-CVE-* and UBUNTU-CVE-* records name their CVE in `upstream`; a record with several
   // upstream ids (a DSA fixing many CVEs) is related to each, not the same as any one of them.
-  if (record.upstream?.length === 1) ids.push(record.upstream[0] as string);
+  const upstream = list(record.upstream);
+  if (upstream.length === 1) ids.push(upstream[0] as string);
   return ids.filter((id) => typeof id === "string" && id !== "");
 }
 
@@ -246,7 +248,7 @@ function buildFinding(
 
   const references: string[] = [];
   for (const c of sorted) {
-    for (const r of c.record.references ?? []) {
+    for (const r of list(c.record.references)) {
       if (typeof r.url === "string" && !references.includes(r.url)) references.push(r.url);
     }
   }
@@ -288,7 +290,9 @@ function rpmEntryApplies(entry: OsvAffected, p: Package): boolean {
     const [name, stream] = label.split(":");
     if (module !== `${name}:${stream}`) return false;
   } else {
-    const versions = (entry.ranges ?? []).flatMap((r) => r.events.map((e) => Object.values(e)[0] as string));
+    const versions = list(entry.ranges).flatMap((r) =>
+      list(r?.events).map((e) => (isObject(e) ? Object.values(e)[0] : undefined)),
+    );
     const moduleBuild = versions.some((v) => typeof v === "string" && /\.module[+_]/.test(v));
     if (moduleBuild !== (label !== undefined && label !== "")) return false;
   }
@@ -395,19 +399,21 @@ export function matchVulnerabilities(
     const candidates: Candidate[] = [];
     for (const ecosystem of target.ecosystems) {
       const key = `${ecosystem}\u0000${target.name}`;
-      let list = cache.get(key);
-      if (list === undefined) {
-        list = store.lookup(ecosystem, target.name);
-        cache.set(key, list);
-        records += list.length;
-        withdrawn += list.filter((r) => r.withdrawn !== undefined).length;
+      let found = cache.get(key);
+      if (found === undefined) {
+        found = list(store.lookup(ecosystem, target.name));
+        cache.set(key, found);
+        records += found.length;
+        withdrawn += found.filter((r) => isObject(r) && r.withdrawn !== undefined).length;
       }
-      for (const record of list) {
-        if (record.withdrawn !== undefined) continue;
+      for (const record of found) {
+        if (!isObject(record) || typeof record.id !== "string" || record.withdrawn !== undefined) continue;
         let affectedEntry: OsvAffected | undefined;
         const fixed: string[] = [];
         let status: FixStatus = "affected";
-        for (const entry of record.affected ?? []) {
+        for (const entry of list(record.affected)) {
+          if (!isObject(entry) || !isObject(entry.package) || typeof entry.package.name !== "string")
+            continue;
           if (entry.package.ecosystem !== ecosystem) continue;
           if (normalizePackageName(ecosystem, entry.package.name) !== wanted) continue;
           if (p.ecosystem === "rpm" && !rpmEntryApplies(entry, p)) continue;
