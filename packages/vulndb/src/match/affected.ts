@@ -63,7 +63,7 @@ export function evaluateRange<V>(
   for (const raw of list(range.events)) {
     const e = eventOf(raw);
     if (e === undefined) continue;
-    if (e.kind === "limit" && e.text === "*") continue; // "no limit"
+    if (e.kind === "limit" && e.text.includes("*")) continue; // a version with "*" is infinity
     // "0" introduced means "from the first version"; Debian writes fixed "0" for "not affected".
     const bottom = e.text === "0" && (e.kind === "introduced" || e.kind === "fixed");
     try {

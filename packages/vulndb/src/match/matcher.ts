@@ -75,7 +75,8 @@ const OS_MANAGERS: ReadonlySet<Ecosystem> = new Set(["deb", "apk", "rpm"]);
 type Target =
   | {
       readonly ecosystems: readonly string[];
-      readonly name: string;
+      /** Names to look up: one, or for rpm the source and the binary name. */
+      readonly names: readonly string[];
       readonly version: string;
       /** OSV ecosystem without release: `Debian`, `PyPI`. */
       readonly base: string;
@@ -96,11 +97,14 @@ function targetFor(
     }
     if (release.ecosystems.length === 0)
       return { reason: `no advisories for ${release.expected} in the database` };
-    // Debian and Ubuntu publish by source package at the source version; Alpine by origin.
-    const name = p.ecosystem === "rpm" ? p.name : (p.sourceName ?? p.name);
+    // Debian and Ubuntu publish by source package at the source version; Alpine by origin; Rocky
+    // Linux and AlmaLinux by source RPM, Red Hat by source or binary RPM, both at the package's own
+    // `[epoch:]version-release` (a source RPM shares it).
+    const source = p.sourceName ?? p.name;
+    const names = p.ecosystem === "rpm" && source !== p.name ? [source, p.name] : [source];
     const version = p.ecosystem === "deb" ? (p.sourceVersion ?? p.version) : p.version;
     if (version === "") return { reason: "no version" };
-    return { ecosystems: release.ecosystems, name, version, base: release.vendor, os: true };
+    return { ecosystems: release.ecosystems, names, version, base: release.vendor, os: true };
   }
   if (p.installedBy !== undefined) {
     return {
@@ -116,7 +120,7 @@ function targetFor(
   if (base === undefined)
     return { reason: `no OSV ecosystem for ${p.ecosystem}`, unknownEcosystem: p.ecosystem };
   if (!known.has(base)) return { reason: `no advisories for ecosystem ${base} in the database` };
-  return { ecosystems: [base], name: p.name, version: p.version, base, os: false };
+  return { ecosystems: [base], names: [p.name], version: p.version, base, os: false };
 }
 
 /** One record's verdict on one package. */
@@ -395,19 +399,26 @@ export function matchVulnerabilities(
       return;
     }
     matched++;
-    const wanted = normalizePackageName(target.base, target.name);
+    const wanted = new Set(target.names.map((n) => normalizePackageName(target.base, n)));
     const candidates: Candidate[] = [];
-    for (const ecosystem of target.ecosystems) {
-      const key = `${ecosystem}\u0000${target.name}`;
+    const seen = new Set<string>();
+    for (const [ecosystem, name] of target.ecosystems.flatMap((e) =>
+      target.names.map((n) => [e, n] as const),
+    )) {
+      const key = `${ecosystem}\u0000${name}`;
       let found = cache.get(key);
       if (found === undefined) {
-        found = list(store.lookup(ecosystem, target.name));
+        found = list(store.lookup(ecosystem, name));
         cache.set(key, found);
         records += found.length;
         withdrawn += found.filter((r) => isObject(r) && r.withdrawn !== undefined).length;
       }
       for (const record of found) {
         if (!isObject(record) || typeof record.id !== "string" || record.withdrawn !== undefined) continue;
+        // A record naming both the source and the binary RPM is one candidate.
+        const once = `${ecosystem}\u0000${record.id}`;
+        if (seen.has(once)) continue;
+        seen.add(once);
         let affectedEntry: OsvAffected | undefined;
         const fixed: string[] = [];
         let status: FixStatus = "affected";
@@ -415,7 +426,7 @@ export function matchVulnerabilities(
           if (!isObject(entry) || !isObject(entry.package) || typeof entry.package.name !== "string")
             continue;
           if (entry.package.ecosystem !== ecosystem) continue;
-          if (normalizePackageName(ecosystem, entry.package.name) !== wanted) continue;
+          if (!wanted.has(normalizePackageName(ecosystem, entry.package.name))) continue;
           if (p.ecosystem === "rpm" && !rpmEntryApplies(entry, p)) continue;
           const verdict = evaluateAffected(entry, installed, scheme, record.database_specific);
           badRanges += verdict.badRanges;
