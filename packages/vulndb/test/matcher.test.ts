@@ -90,6 +90,8 @@ describe("OSV range events", () => {
     record("A-introduced-fixed", [npmEntry("lib", range({ introduced: "1.0.0" }, { fixed: "1.2.0" }))]),
     record("B-last-affected", [npmEntry("lib", range({ introduced: "0" }, { last_affected: "1.1.0" }))]),
     record("C-limit", [npmEntry("lib", range({ introduced: "1.0.0" }, { limit: "1.1.5" }))]),
+    // A limit holding "*" is infinity: no limit at all.
+    record("E-star-limit", [npmEntry("lib", range({ introduced: "1.2.0" }, { limit: "*" }))]),
     record("D-open", [npmEntry("lib", range({ introduced: "1.1.0" }))]),
   ];
 
@@ -99,7 +101,7 @@ describe("OSV range events", () => {
     ["1.1.0", ["A-introduced-fixed", "B-last-affected", "C-limit", "D-open"]],
     ["1.1.1", ["A-introduced-fixed", "C-limit", "D-open"]],
     ["1.1.5", ["A-introduced-fixed", "D-open"]],
-    ["1.2.0", ["D-open"]],
+    ["1.2.0", ["D-open", "E-star-limit"]],
     ["1.2.0-rc.1", ["A-introduced-fixed", "D-open"]],
   ])("version %s is affected by %j", (version, expected) => {
     expect(idsFor(store, version).sort()).toEqual([...expected].sort());
@@ -472,6 +474,8 @@ describe("OS packages", () => {
           rpm("openssl", "1:3.0.7-25.el9"),
           rpm("openssl", "3.0.7-28.el9"), // epoch 0 sorts below 1: still affected
           rpm("openssl", "1:3.0.7-27.el9"),
+          // Rocky Linux names source RPMs: a binary RPM is found by its source.
+          rpm("openssl-libs", "1:3.0.7-26.el9", { sourceName: "openssl", sourceVersion: "3.0.7-26.el9" }),
           rpm("nodejs", "1:18.19.0-1.module+el9.3.0+1+abc", {
             modularityLabel: "nodejs:18:9030020231120:abc",
           }),
@@ -487,7 +491,8 @@ describe("OS packages", () => {
     expect(r.findings.map((f) => [f.packageIndex, f.id])).toEqual([
       [0, "RLSA-2024:1"],
       [1, "RLSA-2024:1"],
-      [3, "RLSA-2024:2"],
+      [3, "RLSA-2024:1"],
+      [4, "RLSA-2024:2"],
     ]);
     expect(r.release).toMatchObject({ ecosystem: "Rocky Linux:9", status: "supported" });
   });
@@ -584,5 +589,47 @@ describe("sample store", () => {
     expect(r.findings.map((f) => f.id)).not.toContain("CVE-2024-2961");
     // The DSA-style record and its CVE are one finding.
     expect(r.findings.find((f) => f.id === "CVE-2025-0395")?.aliases).toEqual(["DSA-0000-1"]);
+  });
+});
+
+describe("malformed records", () => {
+  it("skips what it cannot read and still matches the rest", () => {
+    const hostile = [
+      null,
+      { id: 7, affected: [] },
+      { id: "NO-AFFECTED", modified: "x", affected: "nope" },
+      {
+        id: "BAD-ENTRIES",
+        modified: "x",
+        affected: [null, { package: null }, { package: { ecosystem: "npm", name: 5 } }],
+      },
+      {
+        id: "BAD-RANGES",
+        modified: "x",
+        aliases: [null, 3],
+        references: "x",
+        severity: [null, { type: "CVSS_V3", score: 42 }],
+        affected: [
+          {
+            package: { ecosystem: "npm", name: "lib" },
+            versions: "1.0.0",
+            ranges: [
+              null,
+              { type: "SEMVER", events: null },
+              { type: "SEMVER", events: [null, 5, { introduced: 3 }] },
+            ],
+          },
+        ],
+      },
+      record("GOOD", [npmEntry("lib", range({ introduced: "0" }))]),
+    ] as unknown as OsvRecord[];
+    const store = {
+      info: () => new MemoryAdvisoryStore([]).info(),
+      lookup: () => hostile,
+      ecosystems: () => ["npm"],
+      close: () => {},
+    };
+    const r = matchVulnerabilities(report([npm("lib", "1.0.0")]), store);
+    expect(r.findings.map((f) => f.id)).toEqual(["GOOD"]);
   });
 });

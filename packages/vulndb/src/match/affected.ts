@@ -3,6 +3,7 @@
 // events introduced / fixed / last_affected (inclusive) / limit, and the explicit `versions` list.
 import type { FixStatus, OsvAffected, OsvEvent, OsvRange } from "../osv.js";
 import type { VersionScheme } from "../versions/index.js";
+import { isObject, list } from "./untrusted.js";
 
 /** What one affected entry says of an installed version. */
 export interface AffectedVerdict {
@@ -36,6 +37,7 @@ interface Event<V> {
 const KIND_ORDER: Readonly<Record<Kind, number>> = { introduced: 0, fixed: 1, last_affected: 2, limit: 3 };
 
 function eventOf(e: OsvEvent): { kind: Kind; text: string } | undefined {
+  if (!isObject(e)) return undefined;
   if ("introduced" in e && typeof e.introduced === "string")
     return { kind: "introduced", text: e.introduced };
   if ("fixed" in e && typeof e.fixed === "string") return { kind: "fixed", text: e.fixed };
@@ -56,12 +58,12 @@ export function evaluateRange<V>(
   installed: V,
   scheme: VersionScheme<V>,
 ): { affected: boolean; fixed?: string } | undefined {
-  if (range.type !== "ECOSYSTEM" && range.type !== "SEMVER") return undefined;
+  if (!isObject(range) || (range.type !== "ECOSYSTEM" && range.type !== "SEMVER")) return undefined;
   const events: Event<V>[] = [];
-  for (const raw of range.events ?? []) {
+  for (const raw of list(range.events)) {
     const e = eventOf(raw);
     if (e === undefined) continue;
-    if (e.kind === "limit" && e.text === "*") continue; // "no limit"
+    if (e.kind === "limit" && e.text.includes("*")) continue; // a version with "*" is infinity
     // "0" introduced means "from the first version"; Debian writes fixed "0" for "not affected".
     const bottom = e.text === "0" && (e.kind === "introduced" || e.kind === "fixed");
     try {
@@ -100,10 +102,10 @@ export function evaluateAffected<V>(
   let affected = false;
   let badRanges = 0;
   const fixed: string[] = [];
-  for (const range of entry.ranges ?? []) {
+  for (const range of list(entry.ranges)) {
     const r = evaluateRange(range, installed, scheme);
     if (r === undefined) {
-      if (range.type !== "GIT") badRanges++;
+      if (!isObject(range) || range.type !== "GIT") badRanges++;
       continue;
     }
     if (!r.affected) continue;
@@ -111,7 +113,7 @@ export function evaluateAffected<V>(
     if (r.fixed !== undefined && !fixed.includes(r.fixed)) fixed.push(r.fixed);
   }
   if (!affected) {
-    for (const v of entry.versions ?? []) {
+    for (const v of list(entry.versions)) {
       let parsed: V;
       try {
         parsed = scheme.parse(v);

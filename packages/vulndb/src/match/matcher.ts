@@ -21,6 +21,7 @@ import { schemeFor, VersionError, type VersionScheme } from "../versions/index.j
 import { evaluateAffected } from "./affected.js";
 import { type OsRelease, osRelease } from "./releases.js";
 import { cvssScores, recordSource, severityFromCvss, severityWord, vendorSeverity } from "./severity.js";
+import { isObject, list } from "./untrusted.js";
 
 /** Options of {@link matchVulnerabilities}. */
 export interface MatchOptions {
@@ -74,7 +75,8 @@ const OS_MANAGERS: ReadonlySet<Ecosystem> = new Set(["deb", "apk", "rpm"]);
 type Target =
   | {
       readonly ecosystems: readonly string[];
-      readonly name: string;
+      /** Names to look up: one, or for rpm the source and the binary name. */
+      readonly names: readonly string[];
       readonly version: string;
       /** OSV ecosystem without release: `Debian`, `PyPI`. */
       readonly base: string;
@@ -95,11 +97,14 @@ function targetFor(
     }
     if (release.ecosystems.length === 0)
       return { reason: `no advisories for ${release.expected} in the database` };
-    // Debian and Ubuntu publish by source package at the source version; Alpine by origin.
-    const name = p.ecosystem === "rpm" ? p.name : (p.sourceName ?? p.name);
+    // Debian and Ubuntu publish by source package at the source version; Alpine by origin; Rocky
+    // Linux and AlmaLinux by source RPM, Red Hat by source or binary RPM, both at the package's own
+    // `[epoch:]version-release` (a source RPM shares it).
+    const source = p.sourceName ?? p.name;
+    const names = p.ecosystem === "rpm" && source !== p.name ? [source, p.name] : [source];
     const version = p.ecosystem === "deb" ? (p.sourceVersion ?? p.version) : p.version;
     if (version === "") return { reason: "no version" };
-    return { ecosystems: release.ecosystems, name, version, base: release.vendor, os: true };
+    return { ecosystems: release.ecosystems, names, version, base: release.vendor, os: true };
   }
   if (p.installedBy !== undefined) {
     return {
@@ -115,7 +120,7 @@ function targetFor(
   if (base === undefined)
     return { reason: `no OSV ecosystem for ${p.ecosystem}`, unknownEcosystem: p.ecosystem };
   if (!known.has(base)) return { reason: `no advisories for ecosystem ${base} in the database` };
-  return { ecosystems: [base], name: p.name, version: p.version, base, os: false };
+  return { ecosystems: [base], names: [p.name], version: p.version, base, os: false };
 }
 
 /** One record's verdict on one package. */
@@ -130,10 +135,11 @@ interface Candidate {
 
 /** Ids that name the same issue as `record`: its own, its aliases, and a single `upstream` id. */
 function idsOf(record: OsvRecord): string[] {
-  const ids = [record.id, ...(record.aliases ?? [])];
+  const ids = [record.id, ...list(record.aliases)];
   // DEBIAN-CVE-* and UBUNTU-CVE-* records name their CVE in `upstream`; a record with several
   // upstream ids (a DSA fixing many CVEs) is related to each, not the same as any one of them.
-  if (record.upstream?.length === 1) ids.push(record.upstream[0] as string);
+  const upstream = list(record.upstream);
+  if (upstream.length === 1) ids.push(upstream[0] as string);
   return ids.filter((id) => typeof id === "string" && id !== "");
 }
 
@@ -246,7 +252,7 @@ function buildFinding(
 
   const references: string[] = [];
   for (const c of sorted) {
-    for (const r of c.record.references ?? []) {
+    for (const r of list(c.record.references)) {
       if (typeof r.url === "string" && !references.includes(r.url)) references.push(r.url);
     }
   }
@@ -288,7 +294,9 @@ function rpmEntryApplies(entry: OsvAffected, p: Package): boolean {
     const [name, stream] = label.split(":");
     if (module !== `${name}:${stream}`) return false;
   } else {
-    const versions = (entry.ranges ?? []).flatMap((r) => r.events.map((e) => Object.values(e)[0] as string));
+    const versions = list(entry.ranges).flatMap((r) =>
+      list(r?.events).map((e) => (isObject(e) ? Object.values(e)[0] : undefined)),
+    );
     const moduleBuild = versions.some((v) => typeof v === "string" && /\.module[+_]/.test(v));
     if (moduleBuild !== (label !== undefined && label !== "")) return false;
   }
@@ -391,25 +399,34 @@ export function matchVulnerabilities(
       return;
     }
     matched++;
-    const wanted = normalizePackageName(target.base, target.name);
+    const wanted = new Set(target.names.map((n) => normalizePackageName(target.base, n)));
     const candidates: Candidate[] = [];
-    for (const ecosystem of target.ecosystems) {
-      const key = `${ecosystem}\u0000${target.name}`;
-      let list = cache.get(key);
-      if (list === undefined) {
-        list = store.lookup(ecosystem, target.name);
-        cache.set(key, list);
-        records += list.length;
-        withdrawn += list.filter((r) => r.withdrawn !== undefined).length;
+    const seen = new Set<string>();
+    for (const [ecosystem, name] of target.ecosystems.flatMap((e) =>
+      target.names.map((n) => [e, n] as const),
+    )) {
+      const key = `${ecosystem}\u0000${name}`;
+      let found = cache.get(key);
+      if (found === undefined) {
+        found = list(store.lookup(ecosystem, name));
+        cache.set(key, found);
+        records += found.length;
+        withdrawn += found.filter((r) => isObject(r) && r.withdrawn !== undefined).length;
       }
-      for (const record of list) {
-        if (record.withdrawn !== undefined) continue;
+      for (const record of found) {
+        if (!isObject(record) || typeof record.id !== "string" || record.withdrawn !== undefined) continue;
+        // A record naming both the source and the binary RPM is one candidate.
+        const once = `${ecosystem}\u0000${record.id}`;
+        if (seen.has(once)) continue;
+        seen.add(once);
         let affectedEntry: OsvAffected | undefined;
         const fixed: string[] = [];
         let status: FixStatus = "affected";
-        for (const entry of record.affected ?? []) {
+        for (const entry of list(record.affected)) {
+          if (!isObject(entry) || !isObject(entry.package) || typeof entry.package.name !== "string")
+            continue;
           if (entry.package.ecosystem !== ecosystem) continue;
-          if (normalizePackageName(ecosystem, entry.package.name) !== wanted) continue;
+          if (!wanted.has(normalizePackageName(ecosystem, entry.package.name))) continue;
           if (p.ecosystem === "rpm" && !rpmEntryApplies(entry, p)) continue;
           const verdict = evaluateAffected(entry, installed, scheme, record.database_specific);
           badRanges += verdict.badRanges;

@@ -4,6 +4,7 @@
 import type { CvssScore, Severity } from "@rafscan/analyzers";
 import { cvssBaseScore, cvssSeverity, cvssType } from "../cvss.js";
 import type { OsvAffected, OsvRecord } from "../osv.js";
+import { isObject, list } from "./untrusted.js";
 
 /**
  * Words distributions and GHSA use, lower-cased: Debian urgencies (`unimportant`, `low`, `medium`,
@@ -39,8 +40,8 @@ export function recordSource(id: string): string {
  * affected entry first, then on the record.
  */
 export function vendorSeverity(record: OsvRecord, entry: OsvAffected | undefined): Severity | undefined {
-  for (const s of [...(entry?.severity ?? []), ...(record.severity ?? [])]) {
-    if (s.type === "Ubuntu") {
+  for (const s of [...list(entry?.severity), ...list(record.severity)]) {
+    if (isObject(s) && s.type === "Ubuntu") {
       const word = severityWord(s.score);
       if (word !== undefined) return word;
     }
@@ -56,7 +57,8 @@ export function vendorSeverity(record: OsvRecord, entry: OsvAffected | undefined
 export function cvssScores(record: OsvRecord, entry: OsvAffected | undefined): CvssScore[] {
   const out: CvssScore[] = [];
   const source = recordSource(record.id);
-  for (const s of [...(record.severity ?? []), ...(entry?.severity ?? [])]) {
+  for (const s of [...list(record.severity), ...list(entry?.severity)]) {
+    if (!isObject(s)) continue;
     if (s.type !== "CVSS_V2" && s.type !== "CVSS_V3" && s.type !== "CVSS_V4") continue;
     if (typeof s.score !== "string" || out.some((c) => c.vector === s.score)) continue;
     // A vector whose prefix disagrees with its declared type is kept as given, without a score.
