@@ -467,6 +467,38 @@ describe("VEX", () => {
     ).toEqual(ALL);
   });
 
+  test("a statement whose product is this image and names no subcomponent covers every package", () => {
+    const digest = report.image.digest as string;
+    const whole = (product: string) =>
+      openvex([
+        {
+          vulnerability: { name: "CVE-2023-45853" },
+          products: [{ "@id": product }],
+          status: "not_affected",
+          justification: "vulnerable_code_not_in_execute_path",
+        },
+      ]);
+    const oci = `pkg:oci/app@${encodeURIComponent(digest)}`;
+    expect(openIds(applyVulnerabilityFilters(report, { vex: [whole(oci)] }))).toEqual(
+      without("CVE-2023-45853"),
+    );
+    expect(openIds(applyVulnerabilityFilters(report, { vex: [whole(digest)] }))).toEqual(
+      without("CVE-2023-45853"),
+    );
+    expect(openIds(applyVulnerabilityFilters(report, { vex: [whole("pkg:oci/app")] }))).toEqual(
+      without("CVE-2023-45853"),
+    );
+    // Another image, another repository, or a bare name: nothing.
+    for (const other of [
+      `pkg:oci/app@sha256%3A${"0".repeat(64)}`,
+      "pkg:oci/web",
+      "my-product",
+      `sha256:${"1".repeat(64)}`,
+    ]) {
+      expect(openIds(applyVulnerabilityFilters(report, { vex: [whole(other)] })), other).toEqual(ALL);
+    }
+  });
+
   test("the latest statement wins: a later affected statement undoes an earlier not_affected", () => {
     const notAffected = {
       vulnerability: { name: "CVE-2024-0727" },

@@ -40,67 +40,110 @@ function relative(path: string): string {
   return path.replace(/^\/+/, "");
 }
 
-/** Whether an OpenVEX/CycloneDX product that holds subcomponents is this image. */
-function isThisImage(product: VexProduct, image: ScannedImage): boolean {
-  if (product.id.startsWith("sha256:")) return product.id === image.digest;
-  const p = product.purl !== undefined ? parsePurl(product.purl) : undefined;
-  // A product that is neither a digest nor an oci purl (a name, a cpe) cannot be checked: it is
-  // taken to be what the user scanned, since they passed the document for this scan.
-  if (p === undefined || p.type !== "oci") return true;
-  if (p.version !== undefined && p.version !== "") return p.version === image.digest;
+/** A VEX product with its purls parsed once. */
+interface CompiledProduct {
+  readonly product: VexProduct;
+  readonly purl: PackageURL | undefined;
+  readonly subcomponents: readonly PackageURL[];
+}
+
+/** A statement ready to test against findings, with its place in time order. */
+interface CompiledStatement {
+  readonly statement: VexStatement;
+  readonly source: string;
+  /** Position in time order: a higher one is later and overrides. */
+  readonly order: number;
+  readonly products: readonly CompiledProduct[];
+}
+
+/**
+ * Whether a product is this image: an `oci` purl whose version is the image's digest (or, without
+ * a version, whose name is the repository's last segment), or the digest itself.
+ */
+function isThisImage(p: CompiledProduct, image: ScannedImage): boolean {
+  if (p.product.id.startsWith("sha256:")) return p.product.id === image.digest;
+  if (p.purl?.type !== "oci") return false;
+  if (p.purl.version !== undefined && p.purl.version !== "") return p.purl.version === image.digest;
   const repo =
     image.name
       .replace(/[@:][^/]*$/, "")
       .split("/")
       .pop() ?? "";
-  return p.name === repo;
+  return p.purl.name === repo;
 }
 
-function statementCovers(
-  s: VexStatement,
-  finding: VulnerabilityFinding,
-  findingIds: Set<string>,
-  image: ScannedImage,
-): boolean {
-  if (
-    !findingIds.has(s.vulnerability.toUpperCase()) &&
-    !s.aliases.some((a) => findingIds.has(a.toUpperCase()))
-  )
-    return false;
-  const target = parsePurl(finding.packagePurl);
-  if (target === undefined) return false;
-  const names = (purl: string | undefined) => {
-    const p = purl !== undefined ? parsePurl(purl) : undefined;
-    return p !== undefined && purlMatches(p, target);
-  };
-  return s.products.some((product) =>
-    product.subcomponents.length > 0
-      ? isThisImage(product, image) && product.subcomponents.some(names)
-      : names(product.purl) ||
-        (product.purl !== undefined &&
-          parsePurl(product.purl)?.type === "oci" &&
-          isThisImage(product, image)),
-  );
+/** Whether the product holding subcomponents may be this image (only a wrong digest or name rules it out). */
+function mayBeThisImage(p: CompiledProduct, image: ScannedImage): boolean {
+  // A product that is neither a digest nor an oci purl (a name, a cpe) cannot be checked: it is
+  // taken to be what the user scanned, since they passed the document for this scan.
+  const checkable = p.product.id.startsWith("sha256:") || p.purl?.type === "oci";
+  return !checkable || isThisImage(p, image);
 }
 
-interface Ordered {
-  readonly statement: VexStatement;
-  readonly source: string;
+function covers(s: CompiledStatement, target: PackageURL, image: ScannedImage): boolean {
+  return s.products.some((p) => {
+    if (p.subcomponents.length > 0) {
+      return mayBeThisImage(p, image) && p.subcomponents.some((sub) => purlMatches(sub, target));
+    }
+    // A product that is the package, or the whole image (every package in it).
+    return (p.purl !== undefined && purlMatches(p.purl, target)) || isThisImage(p, image);
+  });
 }
 
-/** Statements of all documents, oldest first: later ones override earlier ones (OpenVEX rule). */
-function orderStatements(docs: readonly VexDocument[]): Ordered[] {
+/**
+ * Statements of all documents in time order (later ones override earlier ones, the OpenVEX rule),
+ * indexed by every id they name (upper case) so each finding meets only its own statements.
+ */
+function indexStatements(docs: readonly VexDocument[]): Map<string, CompiledStatement[]> {
   const all = docs.flatMap((doc) => doc.statements.map((statement) => ({ statement, source: doc.source })));
-  const time = (o: Ordered) => {
-    const ms = o.statement.timestamp !== undefined ? Date.parse(o.statement.timestamp) : Number.NaN;
+  const time = (t: string | undefined) => {
+    const ms = t !== undefined ? Date.parse(t) : Number.NaN;
     return Number.isFinite(ms) ? ms : Number.NEGATIVE_INFINITY;
   };
   // Array.prototype.sort is stable: equal times keep file and document order.
-  return all.sort((a, b) => {
-    const ta = time(a);
-    const tb = time(b);
+  all.sort((a, b) => {
+    const ta = time(a.statement.timestamp);
+    const tb = time(b.statement.timestamp);
     return ta === tb ? 0 : ta < tb ? -1 : 1;
   });
+  const index = new Map<string, CompiledStatement[]>();
+  all.forEach(({ statement, source }, order) => {
+    const compiled: CompiledStatement = {
+      statement,
+      source,
+      order,
+      products: statement.products.map((product) => ({
+        product,
+        purl: product.purl !== undefined ? parsePurl(product.purl) : undefined,
+        subcomponents: product.subcomponents.flatMap((sub) => parsePurl(sub) ?? []),
+      })),
+    };
+    for (const id of new Set([statement.vulnerability, ...statement.aliases].map((x) => x.toUpperCase()))) {
+      const list = index.get(id) ?? [];
+      list.push(compiled);
+      index.set(id, list);
+    }
+  });
+  return index;
+}
+
+/** The latest statement covering `finding`, if any. */
+function latestStatement(
+  index: ReadonlyMap<string, readonly CompiledStatement[]>,
+  finding: VulnerabilityFinding,
+  findingIds: ReadonlySet<string>,
+  image: ScannedImage,
+): CompiledStatement | undefined {
+  if (index.size === 0) return undefined;
+  const target = parsePurl(finding.packagePurl);
+  if (target === undefined) return undefined;
+  let latest: CompiledStatement | undefined;
+  for (const id of findingIds) {
+    for (const s of index.get(id) ?? []) {
+      if ((latest === undefined || s.order > latest.order) && covers(s, target, image)) latest = s;
+    }
+  }
+  return latest;
 }
 
 /** An ignore rule with its globs compiled and purls parsed once. */
@@ -176,7 +219,7 @@ export function applyVulnerabilityFilters(
       rules.push(compileRule(rule, file.source));
     }
   }
-  const statements = orderStatements(options.vex ?? []);
+  const statements = indexStatements(options.vex ?? []);
 
   const kept: VulnerabilityFinding[] = [];
   const suppressed: SuppressedFinding[] = [...vulns.suppressed];
@@ -184,9 +227,7 @@ export function applyVulnerabilityFilters(
     if (!severities.has(finding.severity)) continue;
     if (options.ignoreUnfixed === true && !fixed(finding)) continue;
     const findingIds = ids(finding);
-    let latest: Ordered | undefined;
-    for (const o of statements)
-      if (statementCovers(o.statement, finding, findingIds, report.image)) latest = o;
+    const latest = latestStatement(statements, finding, findingIds, report.image);
     if (
       latest !== undefined &&
       (latest.statement.status === "not_affected" || latest.statement.status === "fixed")
