@@ -123,6 +123,9 @@ function parse(text: string): ComposerVersion {
   // PHP orders a version whose canonical form ends in '.' (a trailing separator or symbol, as in
   // "1.0." or "1.2.3.#") before itself, so no ordering of it is PHP's: refused.
   if (canonicalize(text).endsWith(".")) throw new VersionError(NAME, text, "ends in a separator");
+  // '#' is PHP's internal marker for "a number": an element starting with it equals every
+  // number, which makes the order intransitive ("#" = "0" and "#" = "10").
+  if (text.includes("#")) throw new VersionError(NAME, text, "contains '#'");
   // Composer's VersionParser drops a leading "v" or "V" ("v1.2" is release 1.2).
   return { text: /^[vV][0-9]/.test(text) ? text.slice(1) : text };
 }
