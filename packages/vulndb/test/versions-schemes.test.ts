@@ -2,6 +2,7 @@
 // rely on when matching advisories, and the typed refusal of invalid versions per scheme
 // (dpkg's list checked against dpkg itself when it is installed).
 import { spawnSync } from "node:child_process";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   compareVersions,
@@ -129,7 +130,7 @@ const INVALID: Record<string, string[]> = {
   maven: ["", "1.0 beta", "1\u00002"],
   nuget: ["", "1.2.3.4.5", "a.b", "1.0-", "1.0-be_ta", "2147483648.0", "1.0+"],
   rubygems: ["", "  ", "1beta", "1.0-", "junk", "1..0"],
-  composer: ["", "1.0 beta", "1.0\n"],
+  composer: ["", "1.0 beta", "1.0\n", "1.0.", "1.2.3.#", "1.0-", "1.0é", "#", "1.#1"],
   hex: ["", "v1.0.0", "=1.0.0", "1.0", "01.0.0", "1.0.0-01"],
   pub: ["", "1.0", "v1.0.0", "1.0.0-", "1.0.0+", " 1.0.0"],
   hackage: ["", "1.01", "1..0", "1.0-rc1", "v1.0", "1234567890"],
@@ -177,4 +178,124 @@ describe("invalid versions are refused with a typed error", () => {
     expect(ok.status).toBe(0);
     expect(ok.stderr).toBe("");
   });
+});
+
+describe("any input", () => {
+  // Version-ish strings (digits, separators, letters, the special characters of every scheme)
+  // and arbitrary unicode: parse either returns or throws VersionError, and compare is
+  // reflexive and antisymmetric on what parses.
+  const versionish = fc
+    .array(
+      fc.constantFrom(
+        "0",
+        "1",
+        "9",
+        "10",
+        "00",
+        ".",
+        "-",
+        "_",
+        "+",
+        "~",
+        "^",
+        ":",
+        "a",
+        "rc",
+        "p",
+        "Z",
+        "r",
+        "v",
+        "#",
+        " ",
+        "!",
+      ),
+      {
+        maxLength: 12,
+      },
+    )
+    .map((a) => a.join(""));
+  const input = fc.oneof(versionish, fc.string({ unit: "grapheme", maxLength: 20 }));
+  for (const s of SCHEMES_BY_NAME.values()) {
+    it(`${s.name}: never throws anything but VersionError; compare is reflexive and antisymmetric`, () => {
+      const tryParse = (v: string): unknown => {
+        try {
+          return s.parse(v);
+        } catch (e) {
+          if (!(e instanceof VersionError)) throw e;
+          return undefined;
+        }
+      };
+      fc.assert(
+        fc.property(input, input, (a, b) => {
+          const x = tryParse(a);
+          const y = tryParse(b);
+          if (x !== undefined) expect(s.compare(x, x)).toBe(0);
+          if (x !== undefined && y !== undefined) {
+            expect(Math.sign(s.compare(x, y)) || 0).toBe(-Math.sign(s.compare(y, x)) || 0);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
+});
+
+describe("transitivity", () => {
+  // Range matching assumes a <= b <= c implies a <= c. Maven is left out: ComparableVersion
+  // itself is not transitive across a '-' sub-list and a '.' qualifier (1 < 1.gaalpha < 1b0 < 1),
+  // and rafscan follows it rather than invent an order Maven does not have.
+  const versionish = fc
+    .array(
+      fc.constantFrom(
+        "0",
+        "1",
+        "9",
+        "10",
+        "00",
+        ".",
+        "-",
+        "_",
+        "+",
+        "~",
+        "^",
+        ":",
+        "a",
+        "rc",
+        "p",
+        "Z",
+        "r",
+        "v",
+        "#",
+        "b",
+      ),
+      {
+        maxLength: 8,
+      },
+    )
+    .map((a) => a.join(""));
+  for (const s of SCHEMES_BY_NAME.values()) {
+    if (s.name === "maven") continue;
+    it(`${s.name}: a <= b <= c implies a <= c`, () => {
+      const parsed = (v: string): unknown => {
+        try {
+          return s.parse(v);
+        } catch (e) {
+          if (!(e instanceof VersionError)) throw e;
+          return undefined;
+        }
+      };
+      fc.assert(
+        fc.property(fc.array(versionish, { minLength: 3, maxLength: 12 }), (list) => {
+          const ps = list.map(parsed).filter((p) => p !== undefined);
+          for (const x of ps)
+            for (const y of ps)
+              for (const z of ps) {
+                if (s.compare(x, y) <= 0 && s.compare(y, z) <= 0)
+                  expect(s.compare(x, z)).toBeLessThanOrEqual(0);
+              }
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
 });

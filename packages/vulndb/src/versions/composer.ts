@@ -117,9 +117,15 @@ export function phpVersionCompare(v1: string, v2: string): number {
 
 function parse(text: string): ComposerVersion {
   checkLength(NAME, text);
-  // version_compare takes any string; blanks and control characters mean broken input here.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\s\x00-\x1f\x7f]/.test(text)) throw new VersionError(NAME, text, "whitespace or control character");
+  // version_compare takes any string, but Composer versions are printable ASCII (PHP works on
+  // bytes, this code on UTF-16 units: outside ASCII the two could split differently).
+  if (!/^[\x21-\x7e]+$/.test(text)) throw new VersionError(NAME, text, "not printable ASCII");
+  // PHP orders a version whose canonical form ends in '.' (a trailing separator or symbol, as in
+  // "1.0." or "1.2.3.#") before itself, so no ordering of it is PHP's: refused.
+  if (canonicalize(text).endsWith(".")) throw new VersionError(NAME, text, "ends in a separator");
+  // '#' is PHP's internal marker for "a number": an element starting with it equals every
+  // number, which makes the order intransitive ("#" = "0" and "#" = "10").
+  if (text.includes("#")) throw new VersionError(NAME, text, "contains '#'");
   // Composer's VersionParser drops a leading "v" or "V" ("v1.2" is release 1.2).
   return { text: /^[vV][0-9]/.test(text) ? text.slice(1) : text };
 }
