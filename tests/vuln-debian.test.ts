@@ -175,11 +175,17 @@ describe.skipIf(UNAVAILABLE !== undefined)(
       } finally {
         await image.close();
       }
-      const start = performance.now();
-      matchVulnerabilities(report, new MemoryAdvisoryStore(records));
-      matchMs = performance.now() - start;
+      // A figure for docs/matching.md, not an assertion: the median of 7 runs (the first warms up).
+      const store = new MemoryAdvisoryStore(records);
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        matchVulnerabilities(report, store);
+        times.push(performance.now() - start);
+      }
+      matchMs = times.sort((a, b) => a - b)[3] as number;
       console.info(
-        `[vuln-debian] matched ${report.packages.length} packages against ${records.length} records in ${matchMs.toFixed(1)} ms: ${report.vulnerabilities?.findings.length} findings`,
+        `[vuln-debian] matched ${report.packages.length} packages against ${records.length} records in ${matchMs.toFixed(1)} ms (median of 7): ${report.vulnerabilities?.findings.length} findings`,
       );
     }, 20 * 60_000);
 
