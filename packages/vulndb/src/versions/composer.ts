@@ -4,9 +4,9 @@
 import { checkLength, compareDigits } from "./limits.js";
 import { VersionError, type VersionScheme } from "./scheme.js";
 
-/** A version in PHP's canonical form, split at '.'. */
+/** A Composer version: the string PHP's version_compare is given (leading "v" dropped). */
 export interface ComposerVersion {
-  readonly parts: readonly string[];
+  readonly text: string;
 }
 
 const NAME = "composer";
@@ -63,44 +63,75 @@ function compareForms(a: string, b: string): number {
   return Math.sign(formOrder(a) - formOrder(b));
 }
 
-const NUMBER_FORM = canonicalize("#N#").split(".");
-
-function compareParts(a: readonly string[], b: readonly string[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const p = a[i] as string;
-    const q = b[i] as string;
-    const pd = isDigitChar(p[0]);
-    const qd = isDigitChar(q[0]);
-    let c: number;
-    if (pd && qd) c = compareDigits(leadingDigits(p), leadingDigits(q));
-    else if (!pd && !qd) c = compareForms(p, q);
-    else c = pd ? compareForms("#N#", q) : compareForms(p, "#N#");
-    if (c !== 0) return c;
-  }
-  if (a.length > n) return isDigitChar(a[n]?.[0]) ? 1 : compareParts(a.slice(n), NUMBER_FORM);
-  if (b.length > n) return isDigitChar(b[n]?.[0]) ? -1 : compareParts(NUMBER_FORM, b.slice(n));
-  return 0;
+// PHP reads a numeric element with strtol: leading digits, saturated at LONG_MAX.
+const LONG_MAX = "9223372036854775807";
+function strtol(s: string): string {
+  const m = /^[0-9]*/.exec(s);
+  const d = m ? m[0] : "";
+  return compareDigits(d, LONG_MAX) > 0 ? LONG_MAX : d;
 }
 
-// strtol reads the leading digits of the element.
-function leadingDigits(s: string): string {
-  const m = /^[0-9]*/.exec(s);
-  return m ? m[0] : "";
+function compareElements(p: string, q: string): number {
+  const pd = isDigitChar(p[0]);
+  const qd = isDigitChar(q[0]);
+  if (pd && qd) return compareDigits(strtol(p), strtol(q));
+  if (!pd && !qd) return compareForms(p, q);
+  return pd ? compareForms("#N#", q) : compareForms(p, "#N#");
+}
+
+/**
+ * PHP's php_version_compare, step for step: elements between '.' compared in turn; when one
+ * side still has an element (even an empty one after a trailing '.') it decides, a number
+ * winning and a name compared against "#N#". This is why PHP orders "1." before "1.".
+ */
+export function phpVersionCompare(v1: string, v2: string): number {
+  if (v1 === "" || v2 === "") return v1 === v2 ? 0 : v1 !== "" ? 1 : -1;
+  const s1 = v1.startsWith("#") ? v1 : canonicalize(v1);
+  const s2 = v2.startsWith("#") ? v2 : canonicalize(v2);
+  let p1 = 0;
+  let p2 = 0;
+  let n1: number | null = 0;
+  let n2: number | null = 0;
+  let compare = 0;
+  while (p1 < s1.length && p2 < s2.length && n1 !== null && n2 !== null) {
+    const d1 = s1.indexOf(".", p1);
+    const d2 = s2.indexOf(".", p2);
+    n1 = d1 >= 0 ? d1 : null;
+    n2 = d2 >= 0 ? d2 : null;
+    compare = compareElements(s1.slice(p1, n1 ?? s1.length), s2.slice(p2, n2 ?? s2.length));
+    if (compare !== 0) break;
+    if (n1 !== null) p1 = n1 + 1;
+    if (n2 !== null) p2 = n2 + 1;
+  }
+  if (compare === 0) {
+    if (n1 !== null) {
+      const rest = s1.slice(p1);
+      compare = isDigitChar(rest[0]) ? 1 : phpVersionCompare(rest, "#N#");
+    } else if (n2 !== null) {
+      const rest = s2.slice(p2);
+      compare = isDigitChar(rest[0]) ? -1 : phpVersionCompare("#N#", rest);
+    }
+  }
+  return compare;
 }
 
 function parse(text: string): ComposerVersion {
   checkLength(NAME, text);
-  // version_compare takes any string; blanks and control characters mean broken input here.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (/[\s\x00-\x1f\x7f]/.test(text)) throw new VersionError(NAME, text, "whitespace or control character");
+  // version_compare takes any string, but Composer versions are printable ASCII (PHP works on
+  // bytes, this code on UTF-16 units: outside ASCII the two could split differently).
+  if (!/^[\x21-\x7e]+$/.test(text)) throw new VersionError(NAME, text, "not printable ASCII");
+  // PHP orders a version whose canonical form ends in '.' (a trailing separator or symbol, as in
+  // "1.0." or "1.2.3.#") before itself, so no ordering of it is PHP's: refused.
+  if (canonicalize(text).endsWith(".")) throw new VersionError(NAME, text, "ends in a separator");
+  // '#' is PHP's internal marker for "a number": an element starting with it equals every
+  // number, which makes the order intransitive ("#" = "0" and "#" = "10").
+  if (text.includes("#")) throw new VersionError(NAME, text, "contains '#'");
   // Composer's VersionParser drops a leading "v" or "V" ("v1.2" is release 1.2).
-  const bare = /^[vV][0-9]/.test(text) ? text.slice(1) : text;
-  return { parts: canonicalize(bare).split(".") };
+  return { text: /^[vV][0-9]/.test(text) ? text.slice(1) : text };
 }
 
 function compare(a: ComposerVersion, b: ComposerVersion): number {
-  return compareParts(a.parts, b.parts);
+  return phpVersionCompare(a.text, b.text);
 }
 
 /** Composer versions (Packagist), ordered as PHP's version_compare. */

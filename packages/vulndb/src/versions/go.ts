@@ -16,9 +16,9 @@ function parse(text: string): SemVer {
   const bare = text.startsWith("v") ? text.slice(1) : text;
   // x/mod/semver: "v1" means v1.0.0 and "v1.2" means v1.2.0, without pre-release or build.
   const short = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$/.exec(bare);
-  if (short && short[2] === undefined) return parseSemver(NAME, `${bare}.0.0`);
-  if (short) return parseSemver(NAME, `${bare}.0`);
-  return parseSemver(NAME, bare);
+  if (short && short[2] === undefined) return parseSemver(NAME, `${bare}.0.0`, text);
+  if (short) return parseSemver(NAME, `${bare}.0`, text);
+  return parseSemver(NAME, bare, text);
 }
 
 /** Go module versions, including pseudo-versions and `+incompatible`. */

@@ -3,9 +3,12 @@ import { apkScheme } from "./apk.js";
 import { composerScheme } from "./composer.js";
 import { dpkgScheme } from "./dpkg.js";
 import { goScheme } from "./go.js";
+import { hackageScheme } from "./hackage.js";
+import { hexScheme } from "./hex.js";
 import { mavenScheme } from "./maven.js";
 import { nugetScheme } from "./nuget.js";
 import { pep440Scheme } from "./pep440.js";
+import { pubScheme } from "./pub.js";
 import { rpmScheme } from "./rpm.js";
 import { rubygemsScheme } from "./rubygems.js";
 import type { VersionScheme } from "./scheme.js";
@@ -41,6 +44,9 @@ register(mavenScheme, "Maven");
 register(nugetScheme, "NuGet");
 register(rubygemsScheme, "RubyGems");
 register(composerScheme, "Packagist");
+register(hexScheme, "Hex");
+register(pubScheme, "Pub");
+register(hackageScheme, "Hackage");
 
 /** Every scheme by its name (`dpkg`, `rpm`, `apk`, `pep440`, `semver`, `go`, `maven`, ...). */
 export const SCHEMES_BY_NAME: ReadonlyMap<string, VersionScheme> = new Map(
@@ -55,5 +61,8 @@ export const SCHEMES_BY_NAME: ReadonlyMap<string, VersionScheme> = new Map(
     nugetScheme,
     rubygemsScheme,
     composerScheme,
+    hexScheme,
+    pubScheme,
+    hackageScheme,
   ].map((s) => [s.name, s as VersionScheme]),
 );

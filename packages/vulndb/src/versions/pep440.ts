@@ -15,8 +15,10 @@ function parse(text: string): Pep440Version {
   checkLength(NAME, text);
   // No LegacyVersion fallback: pip and `packaging` >= 22 refuse these too, so an advisory or a
   // package carrying one cannot be ordered the way the ecosystem would.
-  if (pep440Parse(text) === null) throw new VersionError(NAME, text, "not a PEP 440 version");
-  return { text };
+  // `packaging` allows surrounding whitespace (its pattern is wrapped in \s*); the port does not.
+  const trimmed = text.trim();
+  if (pep440Parse(trimmed) === null) throw new VersionError(NAME, text, "not a PEP 440 version");
+  return { text: trimmed };
 }
 
 function compare(a: Pep440Version, b: Pep440Version): number {

@@ -5,14 +5,17 @@ import { VersionError, type VersionScheme } from "./scheme.js";
 
 const NAME = "semver";
 
-/** Parses strict SemVer 2 (a leading `v` or `=` allowed, as npm allows); throws VersionError. */
-export function parseSemver(scheme: string, text: string): SemVer {
+/**
+ * Parses strict SemVer 2 (a leading `v` or `=` allowed, as npm allows); throws VersionError
+ * naming `shown` (defaults to `text`; Go passes the string as the user wrote it).
+ */
+export function parseSemver(scheme: string, text: string, shown: string = text): SemVer {
   checkLength(scheme, text);
   try {
     // Not loose: loose mode accepts strings npm itself would not publish.
     return new SemVer(text, { loose: false });
   } catch (e) {
-    throw new VersionError(scheme, text, e instanceof Error ? e.message : "not a SemVer version");
+    throw new VersionError(scheme, shown, e instanceof Error ? e.message : "not a SemVer version");
   }
 }
 
