@@ -310,7 +310,7 @@ describe("OS packages", () => {
       record("CVE-2024-0005", [debianEntry("Debian:12", [{ fixed: "0" }])]),
       record(
         "CVE-2024-0006",
-        [debianEntry("Debian:12", [{ introduced: "0" }], { ecosystem_specific: { urgency: "unimportant" } })],
+        [debianEntry("Debian:12", [{ introduced: "0" }], { ecosystem_specific: { urgency: "low**" } })],
         {
           severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
         },
