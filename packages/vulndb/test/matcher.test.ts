@@ -498,6 +498,41 @@ describe("OS packages", () => {
   });
 });
 
+describe("Red Hat product streams", () => {
+  it("matches every enterprise_linux stream of the image's major release, and no other", () => {
+    const rh = (id: string, ecosystem: string, fixed: string) =>
+      record(id, [
+        {
+          package: { ecosystem, name: "openssl" },
+          ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }],
+        },
+      ]);
+    const store = new MemoryAdvisoryStore([
+      rh("RHSA-2024:1", "Red Hat:enterprise_linux:9::appstream", "1:3.0.7-27.el9"),
+      rh("RHSA-2024:1", "Red Hat:enterprise_linux:9::baseos", "1:3.0.7-27.el9"),
+      rh("RHSA-2024:2", "Red Hat:enterprise_linux:8::baseos", "1:1.1.1k-12.el8_9"),
+      rh("RHSA-2024:3", "Red Hat:rhel_eus:9.2::baseos", "1:3.0.7-28.el9_2"),
+    ]);
+    const p: Package = {
+      name: "openssl",
+      version: "1:3.0.7-25.el9",
+      ecosystem: "rpm",
+      purl: "pkg:rpm/redhat/openssl@1:3.0.7-25.el9",
+      source: "/var/lib/rpm/rpmdb.sqlite",
+      arch: "x86_64",
+    };
+    const r = matchVulnerabilities(
+      report([p], { family: "rhel", version: "9.4", source: "/etc/os-release" }),
+      store,
+    );
+    expect(r.findings.map((f) => [f.id, f.fixedVersions])).toEqual([["RHSA-2024:1", ["1:3.0.7-27.el9"]]]);
+    expect(r.release).toMatchObject({
+      ecosystem: "Red Hat:enterprise_linux:9::appstream",
+      status: "supported",
+    });
+  });
+});
+
 describe("language packages", () => {
   it("lists what it cannot match with the reason, and counts unknown ecosystems", () => {
     const store = new MemoryAdvisoryStore([
