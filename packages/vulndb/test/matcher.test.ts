@@ -272,16 +272,23 @@ describe("aliases", () => {
     const records = [
       record("DSA-5000-1", [entry("3.0.11-1~deb12u2")], { aliases: ["CVE-2023-5678"] }),
       record("DEBIAN-CVE-2023-5678", [entry("3.0.11-1~deb12u2")], { upstream: ["CVE-2023-5678"] }),
-      // A DSA for several CVEs is related to each, not the same issue as any one of them.
+      // An advisory for several CVEs none of which has a record here: one finding, named by it.
       record("DSA-6000-1", [entry("3.0.11-1~deb12u3")], { upstream: ["CVE-2024-1", "CVE-2024-2"] }),
+      // An advisory for several CVEs that have records: it joins each CVE's finding, and the two
+      // CVEs stay two findings.
+      record("DSA-7000-1", [entry("3.0.11-1~deb12u4")], { aliases: ["CVE-2024-10", "CVE-2024-11"] }),
+      record("DEBIAN-CVE-2024-10", [entry("3.0.11-1~deb12u4")], { upstream: ["CVE-2024-10"] }),
+      record("CVE-2024-11", [entry("3.0.11-1~deb12u5")]),
     ];
     const r = matchVulnerabilities(
       report([deb("libssl3", "3.0.11-1~deb12u1", { sourceName: "openssl" })], DEBIAN_12),
       new MemoryAdvisoryStore(records),
     );
-    expect(r.findings.map((f) => [f.id, f.aliases])).toEqual([
-      ["CVE-2023-5678", ["DEBIAN-CVE-2023-5678", "DSA-5000-1"]],
-      ["DSA-6000-1", []],
+    expect(r.findings.map((f) => [f.id, f.aliases, f.fixedVersions])).toEqual([
+      ["CVE-2023-5678", ["DEBIAN-CVE-2023-5678", "DSA-5000-1"], ["3.0.11-1~deb12u2"]],
+      ["CVE-2024-10", ["DEBIAN-CVE-2024-10", "DSA-7000-1"], ["3.0.11-1~deb12u4"]],
+      ["CVE-2024-11", ["DSA-7000-1"], ["3.0.11-1~deb12u4", "3.0.11-1~deb12u5"]],
+      ["DSA-6000-1", ["CVE-2024-1", "CVE-2024-2"], ["3.0.11-1~deb12u3"]],
     ]);
   });
 });
