@@ -7,6 +7,7 @@ import { buildCommand } from "./commands/build-command.js";
 import { catCommand } from "./commands/cat-command.js";
 import { checkCommand } from "./commands/check-command.js";
 import { convertCommand } from "./commands/convert-command.js";
+import { dbCommand } from "./commands/db-command.js";
 import { extractCommand } from "./commands/extract-command.js";
 import { inspectCommand } from "./commands/inspect-command.js";
 import { lsCommand } from "./commands/ls-command.js";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly ((ctx: CliContext) => Command)[] = [
   packCommand,
   convertCommand,
   pullMetaCommand,
+  dbCommand,
 ];
 
 const GLOBAL_HELP = `
@@ -76,9 +78,14 @@ export function createProgram(ctx: CliContext, env: NodeJS.ProcessEnv): Command 
       outputError: () => {},
     })
     .addHelpText("after", GLOBAL_HELP);
+  // Settings (exit override, output, suggestions) reach subcommands of subcommands too (`db build`).
+  const inherit = (cmd: Command, parent: Command): void => {
+    cmd.copyInheritedSettings(parent);
+    for (const sub of cmd.commands) inherit(sub, cmd);
+  };
   for (const make of COMMANDS) {
     const cmd = make(ctx);
-    cmd.copyInheritedSettings(program);
+    inherit(cmd, program);
     program.addCommand(cmd);
   }
   program.hook("preAction", (_program, command) => {

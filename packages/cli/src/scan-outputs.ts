@@ -5,13 +5,14 @@ import { dirname, resolve } from "node:path";
 import { UsageError } from "./usage-error.js";
 
 /** The report formats; `json` is the ScanReport itself. */
-export const SCAN_FORMATS = ["table", "json", "cyclonedx", "spdx"] as const;
+export const SCAN_FORMATS = ["table", "json", "cyclonedx", "spdx", "sarif"] as const;
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
 
 /** Other names accepted for a format (the names Syft and Trivy use). */
 const ALIASES: Readonly<Record<string, ScanFormat>> = {
   "cyclonedx-json": "cyclonedx",
   "spdx-json": "spdx",
+  "sarif-json": "sarif",
 };
 
 /** The canonical format for NAME, or undefined when NAME is no format. */

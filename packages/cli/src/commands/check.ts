@@ -3,6 +3,7 @@
 import { type ChunkLocation, isRafsError } from "@rafscan/rafs";
 import { type Image, isFsError } from "@rafscan/vfs";
 import { expectedInodeDigest } from "../inode-digest.js";
+import { InodeIdentities } from "../inode-identity.js";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
 import { plural } from "../parse-values.js";
 
@@ -51,6 +52,7 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
     s.problems.push({ path, code, message: err instanceof Error ? err.message : String(err) });
   };
   const seen = new Set<string>();
+  const identities = new InodeIdentities();
   const blobs = image.info.blobs;
   const pending = new Set<Promise<void>>();
   try {
@@ -74,6 +76,16 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
             s.others++;
         }
         await image.listxattr(e.path, { noFollow: true });
+        // Every inode number must name one inode: v5 ties hardlinks only by a shared i_ino, and
+        // two different files under one number would be extracted as one.
+        const same = await identities.add(image, e.stats.ino, e.path);
+        if (same !== undefined && "conflict" in same) {
+          s.problems.push({
+            path: e.path,
+            code: "RAFS_CORRUPT",
+            message: `inode number ${e.stats.ino} is also '${same.conflict}', which is a different inode`,
+          });
+        }
         const want = await expectedInodeDigest(image.raw, e.inode);
         if (
           want !== undefined &&

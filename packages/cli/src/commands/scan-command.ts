@@ -5,6 +5,7 @@ import { type CliContext, withImage } from "../cli-context.js";
 import { addImageOptions, checked, type ImageOptionValues, repeatable } from "../option-groups.js";
 import { parseBytes } from "../parse-values.js";
 import { parseFormat, scanOutputs } from "../scan-outputs.js";
+import { dbDirOption } from "./db-command.js";
 
 interface ScanValues extends ImageOptionValues {
   readonly format?: string;
@@ -17,21 +18,29 @@ interface ScanValues extends ImageOptionValues {
   readonly maxFileSize?: string;
   readonly dpkgFiles?: boolean;
   readonly licenses?: boolean;
+  readonly scanners?: string;
+  readonly severity?: string;
+  readonly ignoreUnfixed?: boolean;
+  readonly exitCode?: string;
+  readonly ignorefile?: string;
+  readonly vex?: string[];
+  readonly dbDir?: string;
 }
 
 /** The `scan` command. */
 export function scanCommand(ctx: CliContext): Command {
   const group = "Scan options:";
+  const vulnGroup = "Vulnerability options:";
   const cmd = new Command("scan")
     .summary("find the OS and packages (and, opt-in, secrets) reading only the files analyzers need")
     .description(
-      "Find the OS, OS packages and language packages (and, opt-in, binaries' modules and secrets), reading only the files the analyzers need. Exit 0 whatever was found.",
+      "Find the OS, OS packages and language packages (and, opt-in, binaries' modules and secrets), reading only the files the analyzers need, and match them against the advisory database. Exit 0 unless --exit-code N is given and findings remain after the filters.",
     )
     .argument("[image]", "the image (default: the sample image)")
     .addOption(
       new Option(
         "-f, --format <F>",
-        "table (default), json (the report), cyclonedx, spdx; also cyclonedx-json, spdx-json",
+        "table (default), json (the report), cyclonedx, spdx, sarif; also cyclonedx-json, spdx-json",
       )
         .argParser(parseFormat)
         .helpGroup(group),
@@ -80,6 +89,38 @@ export function scanCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(new Option("--licenses", "read dpkg copyright files for licences").helpGroup(group))
+    .addOption(
+      new Option(
+        "--scanners <LIST>",
+        "vuln, secret (comma-separated; default: vuln when an advisory database is installed)",
+      ).helpGroup(vulnGroup),
+    )
+    .addOption(
+      new Option(
+        "--severity <LIST>",
+        "keep findings of these severities: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL",
+      ).helpGroup(vulnGroup),
+    )
+    .addOption(
+      new Option("--ignore-unfixed", "drop findings that have no fixed version").helpGroup(vulnGroup),
+    )
+    .addOption(
+      new Option("--exit-code <N>", "exit N when findings remain after the filters (default 0)").helpGroup(
+        vulnGroup,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--ignorefile <FILE>",
+        "ids to ignore, .trivyignore syntax or YAML (default: ./.trivyignore when present)",
+      ).helpGroup(vulnGroup),
+    )
+    .addOption(
+      repeatable("--vex <FILE>", "OpenVEX or CycloneDX VEX: not_affected/fixed suppress findings").helpGroup(
+        vulnGroup,
+      ),
+    )
+    .addOption(dbDirOption().helpGroup(vulnGroup))
     .addHelpText(
       "after",
       `
@@ -90,6 +131,8 @@ Examples:
   rafscan scan ./out -f json > report.json
   rafscan scan ./out -o table -o json=report.json -o cyclonedx=bom.json
   rafscan scan ./out --enable secrets --budget 10M
+  rafscan scan registry.example.com/app:1.0 --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1
+  rafscan scan ./out -o sarif=results.sarif --vex vex.json
   rafscan scan --list-analyzers`,
     );
   addImageOptions(cmd).action(async (image: string | undefined, opts: ScanValues) => {
@@ -101,17 +144,33 @@ Examples:
       ctx.exitCode = listAnalyzers(ctx.json, ctx.io);
       return;
     }
+    const { prepareVulnerabilities } = await import("./scan-vulns.js");
+    const vulns = await prepareVulnerabilities(
+      {
+        scanners: opts.scanners,
+        severity: opts.severity,
+        ignoreUnfixed: opts.ignoreUnfixed,
+        exitCode: opts.exitCode,
+        ignorefile: opts.ignorefile,
+        vex: opts.vex,
+      },
+      { dbDir: opts.dbDir, sampleImage: image === undefined },
+    );
     const plan = prepareScan({
       outputs,
       analyzers: opts.analyzers,
-      enable: opts.enable,
+      enable: vulns.options.scanners.secret ? [...(opts.enable ?? []), "secrets"] : opts.enable,
       secretPaths: opts.secretPath,
       budget: opts.budget,
       maxFileSize: opts.maxFileSize,
       dpkgFiles: opts.dpkgFiles === true,
       licenses: opts.licenses === true,
     });
-    ctx.exitCode = await withImage(ctx, image, opts, (img) => runScan(img, plan, ctx.io));
+    try {
+      ctx.exitCode = await withImage(ctx, image, opts, (img) => runScan(img, plan, ctx.io, vulns));
+    } finally {
+      vulns.close();
+    }
   });
   return cmd;
 }

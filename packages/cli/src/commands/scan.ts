@@ -5,6 +5,7 @@ import {
   type AnalyzerPlugin,
   builtinAnalyzers,
   DEFAULT_MAX_FILE_SIZE,
+  formatJsonReport,
   formatTable,
   goBinaryAnalyzer,
   nodeLockfilePlugin,
@@ -14,6 +15,7 @@ import {
   scanImage,
   secretsAnalyzer,
   toCycloneDx,
+  toSarif,
   toSpdx,
 } from "@rafscan/analyzers";
 import type { Image } from "@rafscan/vfs";
@@ -22,6 +24,8 @@ import { parseBytes } from "../parse-values.js";
 import type { ScanFormat, ScanOutput } from "../scan-outputs.js";
 import { UsageError } from "../usage-error.js";
 import { cliVersion } from "../version.js";
+import { finishScan } from "./scan-vuln-options.js";
+import { type ScanVulns, withoutDatabase } from "./scan-vulns.js";
 
 export { SCAN_FORMATS, type ScanFormat } from "../scan-outputs.js";
 export { parseBytes };
@@ -135,8 +139,11 @@ export function prepareScan(args: ScanArgs): ScanPlan {
   };
 }
 
-/** Runs the scan and writes each report asked for. Exit code 0 (findings are not failures). */
-export async function runScan(image: Image, plan: ScanPlan, io: Io): Promise<number> {
+/**
+ * Runs the scan, matches vulnerabilities when a database is there, applies the filters and writes
+ * each report asked for. Exit code: `--exit-code` when findings remain, else 0 (see finishScan).
+ */
+export async function runScan(image: Image, plan: ScanPlan, io: Io, vulns: ScanVulns): Promise<number> {
   let last = 0;
   const onProgress = (p: RunProgress) => {
     const now = performance.now();
@@ -157,6 +164,7 @@ export async function runScan(image: Image, plan: ScanPlan, io: Io): Promise<num
     report = await scanImage(image, {
       analyzers: [...plan.plugins],
       onProgress,
+      ...(vulns.matcher === undefined ? {} : { vulnerabilities: vulns.matcher }),
       ...(plan.maxTotalBytes === undefined ? {} : { maxTotalBytes: plan.maxTotalBytes }),
       pluginOptions: {
         dpkg: { files: plan.dpkgFiles, licenses: plan.licenses },
@@ -166,18 +174,27 @@ export async function runScan(image: Image, plan: ScanPlan, io: Io): Promise<num
   } finally {
     progressDone(io);
   }
+  if (vulns.missing !== undefined) {
+    report = withoutDatabase(report, vulns.missing);
+    note(io, `rafscan: vulnerabilities not checked: ${vulns.missing.message}`);
+  } else if (vulns.sample) {
+    note(io, "rafscan: vulnerabilities matched against rafscan's SAMPLE data, not real advisories");
+  }
+  const outcome = finishScan(report, vulns.options);
+  if (outcome.message !== undefined) io.stderr.write(`rafscan: ${outcome.message}\n`);
+  report = outcome.report;
   for (const out of plan.outputs) {
     if (out.file === undefined) {
       const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
       // Only a terminal has a width to fit; a file or pipe gets whole lines.
       const width = tty ? (io.stdout as NodeJS.WriteStream).columns || 100 : Number.POSITIVE_INFINITY;
-      io.stdout.write(render(report, out.format, useColor(io, io.stdout), width));
+      io.stdout.write(render(report, out.format, useColor(io, io.stdout), width, vulns));
     } else {
-      await writeFile(out.file, render(report, out.format, false, Number.POSITIVE_INFINITY));
+      await writeFile(out.file, render(report, out.format, false, Number.POSITIVE_INFINITY, vulns));
       note(io, `rafscan: wrote ${out.format} report to ${out.file}`);
     }
   }
-  return 0;
+  return outcome.exitCode;
 }
 
 /** Analyzer versions as semver: `1` is shown as `1.0.0`, so every analyzer reads the same way. */
@@ -188,12 +205,20 @@ export function semver(version: string): string {
   return parts.join(".");
 }
 
-function render(report: ScanReport, format: ScanFormat, color: boolean, width: number): string {
+function render(
+  report: ScanReport,
+  format: ScanFormat,
+  color: boolean,
+  width: number,
+  vulns: ScanVulns,
+): string {
   switch (format) {
     case "table":
-      return formatTable(report, { color, width });
+      return formatTable(report, { color, width, severities: vulns.options.severities });
     case "json":
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return formatJsonReport(report);
+    case "sarif":
+      return `${JSON.stringify(toSarif(report, { toolVersion: cliVersion() }), null, 2)}\n`;
     case "cyclonedx":
       return `${JSON.stringify(toCycloneDx(report, { toolVersion: cliVersion() }), null, 2)}\n`;
     case "spdx":
