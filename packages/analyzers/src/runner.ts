@@ -3,7 +3,7 @@
 // stage before the `packages` stage, and isolates each plugin's failures and bad output.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { type Image, isFsError } from "@rafscan/vfs";
-import type { Findings, OsInfo, Package, Secret } from "./findings.js";
+import type { Findings, OsInfo, Package, PackageOwner, Secret } from "./findings.js";
 import {
   countingImage,
   DEFAULT_MAX_FILE_SIZE,
@@ -416,12 +416,26 @@ function checkPackage(p: unknown): Package | undefined {
   if (!isString(name) || name === "" || !isString(version) || !isString(ecosystem)) return undefined;
   if (!isString(purl) || !isString(source)) return undefined;
   const out: Record<string, unknown> = { name, version, ecosystem, purl, source };
-  for (const key of ["arch", "sourceName", "sourceVersion"] as const) if (isString(p[key])) out[key] = p[key];
+  for (const key of ["arch", "sourceName", "sourceVersion", "modularityLabel"] as const)
+    if (isString(p[key])) out[key] = p[key];
   for (const key of ["licenses", "files"] as const) {
     const list = strings(p[key]);
     if (list !== undefined) out[key] = list;
   }
+  if (p.relationship === "root" || p.relationship === "workspace") out.relationship = p.relationship;
+  const owner = checkOwner(p.installedBy);
+  if (owner !== undefined) out.installedBy = owner;
   return out as unknown as Package;
+}
+
+const OWNER_MANAGERS = new Set(["dpkg", "rpm", "apk"]);
+
+function checkOwner(o: unknown): PackageOwner | undefined {
+  if (!isObject(o) || !isString(o.manager) || !OWNER_MANAGERS.has(o.manager) || !isString(o.name))
+    return undefined;
+  const out: Record<string, string> = { manager: o.manager, name: o.name };
+  for (const key of ["version", "purl"] as const) if (isString(o[key])) out[key] = o[key];
+  return out as unknown as PackageOwner;
 }
 
 function checkOs(o: unknown): OsInfo | undefined {

@@ -7,7 +7,12 @@ import { PackageList } from "./package-list.js";
 import { hasControlChar } from "./values.js";
 
 /** Parses one file's text into `out`; throws (or calls `ctx.warn`) on bad input. */
-export type FileParser = (text: string, out: PackageList, file: MatchedFile, ctx: AnalyzerContext) => void;
+export type FileParser = (
+  text: string,
+  out: PackageList,
+  file: MatchedFile,
+  ctx: AnalyzerContext,
+) => void | Promise<void>;
 
 /** Options for {@link analyzeEach}. */
 export interface AnalyzeEachOptions {
@@ -34,7 +39,7 @@ export async function analyzeEach(
     ctx.signal?.throwIfAborted();
     const out = new PackageList(ecosystem, file.path);
     try {
-      parse(await file.text(), out, file, ctx);
+      await parse(await file.text(), out, file, ctx);
     } catch (err) {
       ctx.warn(`cannot parse ${ecosystem} metadata: ${errorMessage(err)}`, file.path);
     }
