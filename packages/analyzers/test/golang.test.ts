@@ -7,7 +7,14 @@ import { describe, expect, it } from "vitest";
 import { parseModInfo } from "../src/golang/build-info.js";
 import { isExecutableEntry } from "../src/golang/each-file.js";
 import { readElf } from "../src/golang/elf.js";
-import { analyzeGoBinary, goBinaryAnalyzer, goPurl, stdlibVersion } from "../src/golang/plugin.js";
+import { ldflagsVersion } from "../src/golang/ldflags.js";
+import {
+  analyzeGoBinary,
+  goBinaryAnalyzer,
+  goPackages,
+  goPurl,
+  stdlibVersion,
+} from "../src/golang/plugin.js";
 import type { MatchedFile } from "../src/plugin.js";
 import { countingFile } from "./helpers/binary/counting-file.js";
 import { buildElf } from "./helpers/binary/elf-writer.js";
@@ -294,4 +301,44 @@ it("reads the section table of a real ELF file the way readelf does", async () =
     .map((l) => /^\s*\[\s*\d+\]\s+(\S+)/.exec(l)?.[1])
     .filter((n): n is string => n !== undefined);
   expect(elf?.sections.slice(1).map((s) => s.name)).toEqual(names.slice(1));
+});
+
+describe("go-binary regressions", () => {
+  it("go-binary: the main module's version given by -ldflags -X main.version=... is kept (it was lost)", () => {
+    const info = {
+      goVersion: "go1.22.1",
+      path: "github.com/aquasecurity/test",
+      main: { path: "github.com/aquasecurity/test", version: "(devel)", sum: "" },
+      deps: [],
+      settings: [["-ldflags", "-s -w -X 'github.com/x/y/pkg.Other=a' -X=main.version=v1.0.0"]] as [
+        string,
+        string,
+      ][],
+    };
+    const main = goPackages(info as never, "/app").find((p) => p.name === "github.com/aquasecurity/test");
+    expect(main).toMatchObject({
+      version: "v1.0.0",
+      relationship: "root",
+      purl: "pkg:golang/github.com/aquasecurity/test@v1.0.0",
+    });
+  });
+
+  it('go-binary: a quoted build setting (-ldflags="...") is unquoted', () => {
+    const info = parseModInfo(
+      'path\tx.io/app\nmod\tx.io/app\t(devel)\t\nbuild\t-ldflags="-w -X main.version=v1.0.0"\nbuild\tCGO_ENABLED=0\n',
+    );
+    expect(info.settings).toEqual([
+      ["-ldflags", "-w -X main.version=v1.0.0"],
+      ["CGO_ENABLED", "0"],
+    ]);
+  });
+
+  it.each([
+    ["-X main.version=1.2.3", "1.2.3"],
+    ['-X "main.Version=v2.0.0-rc.1"', "v2.0.0-rc.1"],
+    ["-X main.ver=v1", "v1"],
+    ["-X main.version=dev", undefined],
+    ["-X main.commit=1.2.3", undefined],
+    ["-X", undefined],
+  ])("ldflagsVersion(%j) is %j", (flags, want) => expect(ldflagsVersion(flags)).toBe(want));
 });

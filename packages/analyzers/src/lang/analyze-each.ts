@@ -21,6 +21,11 @@ export interface AnalyzeEachOptions {
    * ecosystems where such files are normal (npm subpath helpers).
    */
   readonly warnInvalid?: boolean;
+  /**
+   * Read each file's text before calling the parser. Default `true`; `false` hands the parser
+   * `""` and leaves reading to it (range plugins that read part of a file).
+   */
+  readonly readText?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export async function analyzeEach(
     ctx.signal?.throwIfAborted();
     const out = new PackageList(ecosystem, file.path);
     try {
-      await parse(await file.text(), out, file, ctx);
+      await parse(options.readText === false ? "" : await file.text(), out, file, ctx);
     } catch (err) {
       ctx.warn(`cannot parse ${ecosystem} metadata: ${errorMessage(err)}`, file.path);
     }
