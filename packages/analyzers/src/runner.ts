@@ -114,6 +114,7 @@ export async function runAnalyzers(
     if (stageSlots.length > 0)
       onProgress?.({ phase: "analyze", done: stageSlots.length, total: stageSlots.length });
   }
+  await linkOwners(image, slots, os, options, warn);
   for (const slot of slots) {
     if (slot.warnings > MAX_WARNINGS_PER_PLUGIN) {
       warnings.push({
@@ -333,6 +334,68 @@ async function analyzeOne(
     warn(slot, `analyzer failed: ${slot.error}`);
   } finally {
     slot.durationMs = performance.now() - start;
+  }
+}
+
+const OS_ECOSYSTEMS = new Set(["deb", "rpm", "apk"]);
+
+/**
+ * Asks each plugin with an `owners` hook (dpkg) which language packages its packages installed,
+ * and sets `installedBy` on those. The hook's reads go to that plugin's account, like `analyze`'s.
+ */
+async function linkOwners(
+  image: Image,
+  slots: readonly Slot[],
+  os: OsInfo | undefined,
+  options: RunOptions,
+  warn: (slot: Slot, message: string, path?: string) => void,
+): Promise<void> {
+  const linkers = slots.filter(
+    (s) =>
+      s.error === undefined &&
+      typeof s.plugin.owners === "function" &&
+      (s.findings.packages?.length ?? 0) > 0,
+  );
+  if (linkers.length === 0) return;
+  const paths = new Set<string>();
+  for (const s of slots)
+    for (const p of s.findings.packages ?? []) if (!OS_ECOSYSTEMS.has(p.ecosystem)) paths.add(p.source);
+  if (paths.size === 0) return;
+  const owners = new Map<string, PackageOwner>();
+  for (const slot of linkers) {
+    const ctx: AnalyzerContext = {
+      image: countingImage(image, slot.account),
+      os,
+      options: options.pluginOptions?.[slot.id] ?? {},
+      signal: options.signal,
+      warn: (msg, path) => warn(slot, String(msg), typeof path === "string" ? path : undefined),
+    };
+    const start = performance.now();
+    try {
+      const found = await slot.plugin.owners?.([...paths].sort(), slot.findings.packages ?? [], ctx);
+      for (const [path, owner] of found ?? []) {
+        const checked = checkOwner(owner);
+        if (paths.has(path) && checked !== undefined && !owners.has(path)) owners.set(path, checked);
+      }
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      // Ownership is extra: its failure leaves the packages as they were.
+      warn(slot, `cannot tell which language packages it installed: ${message(err)}`);
+    } finally {
+      slot.durationMs += performance.now() - start;
+    }
+  }
+  if (owners.size === 0) return;
+  for (const s of slots) {
+    const packages = s.findings.packages;
+    if (packages === undefined || packages.every((p) => !owners.has(p.source))) continue;
+    s.findings = {
+      ...s.findings,
+      packages: packages.map((p) => {
+        const owner = OS_ECOSYSTEMS.has(p.ecosystem) ? undefined : owners.get(p.source);
+        return owner === undefined ? p : { ...p, installedBy: owner };
+      }),
+    };
   }
 }
 

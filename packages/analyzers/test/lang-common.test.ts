@@ -17,6 +17,8 @@ const PATHS: Record<string, string> = {
   conda: "/c/conda-meta/x-1-0.json",
   cargo: "/k/Cargo.lock",
   "node-lockfile": "/l/yarn.lock",
+  nuget: "/s/packages.lock.json",
+  julia: "/j/Manifest.toml",
 };
 
 describe("values", () => {

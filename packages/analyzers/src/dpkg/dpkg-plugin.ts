@@ -7,6 +7,7 @@ import type { AnalyzerContext, AnalyzerPlugin, NeedEntry } from "../plugin.js";
 import { purl } from "../purl.js";
 import { debVersionProblem } from "./deb-version.js";
 import { parseDeb822, type Stanza } from "./deb822.js";
+import { dpkgOwners } from "./owners.js";
 
 /** The dpkg database of a regular Debian or Ubuntu image. */
 export const DPKG_STATUS = "/var/lib/dpkg/status";
@@ -180,4 +181,5 @@ export const dpkgPlugin: AnalyzerPlugin = {
     }
     return { packages: await addExtras(packages, ctx) };
   },
+  owners: dpkgOwners,
 };
