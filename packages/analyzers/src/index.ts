@@ -108,6 +108,7 @@ export {
   type Severity,
   type SuppressedFinding,
   type UnmatchedPackage,
+  unmatchableReason,
   type VulnerabilityFinding,
   type VulnerabilityMatcher,
   type VulnerabilityReport,
