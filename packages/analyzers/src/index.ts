@@ -56,6 +56,13 @@ export {
   pythonPlugin,
   rubyPlugin,
 } from "./lang/index.js";
+export {
+  parseBottlerocketInventory,
+  parseContentManifest,
+  parseRpmManifest,
+  rpmManifestPlugin,
+} from "./manifests/rpm-manifest.js";
+export { isSbomDocument, sbomDocumentPlugin, sbomPurls } from "./manifests/sbom-documents.js";
 export { DEFAULT_MAX_FILE_SIZE } from "./matched-file.js";
 export { type CompiledNeeds, compileNeeds } from "./needs.js";
 export { osPlugin } from "./os/os-plugin.js";
