@@ -19,6 +19,7 @@ import type { MatchedFile } from "../src/plugin.js";
 import { countingFile } from "./helpers/binary/counting-file.js";
 import { buildElf } from "./helpers/binary/elf-writer.js";
 import { framedModinfo, inlineBuildInfo, pointerBuildInfo } from "./helpers/binary/go-buildinfo.js";
+import { buildMachO, buildPe } from "./helpers/binary/pe-macho-writer.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
 
 const MODINFO = [
@@ -341,4 +342,34 @@ describe("go-binary regressions", () => {
     ["-X main.commit=1.2.3", undefined],
     ["-X", undefined],
   ])("ldflagsVersion(%j) is %j", (flags, want) => expect(ldflagsVersion(flags)).toBe(want));
+});
+
+describe("go-binary in PE and Mach-O", () => {
+  it("go-binary: reads the build info of a PE (Windows) binary from the start of its .data section", async () => {
+    const info = inlineBuildInfo("go1.22.3", framedModinfo(MODINFO));
+    const pe = buildPe([
+      { name: ".text", data: new Uint8Array(4096).fill(0xcc) },
+      { name: ".data", data: Uint8Array.from([...info, ...new Uint8Array(100)]) },
+    ]);
+    const got = await analyzeGoBinary(memoryFile("/app/app.exe", pe, 0o100755));
+    expect(got?.goVersion).toBe("go1.22.3");
+    expect(got?.deps.length).toBeGreaterThan(0);
+  });
+
+  it("go-binary: reads the build info of a Mach-O binary from __go_buildinfo, or the first RW segment", async () => {
+    const info = inlineBuildInfo("go1.21.0", framedModinfo(MODINFO));
+    for (const name of ["__go_buildinfo", "__data"]) {
+      const macho = buildMachO([{ name, data: info }]);
+      const got = await analyzeGoBinary(memoryFile("/app/app", macho, 0o100755));
+      expect(got?.goVersion, name).toBe("go1.21.0");
+    }
+  });
+
+  it("go-binary: a PE without a data section or with a truncated table is not Go, or a clean error", async () => {
+    const pe = buildPe([{ name: ".text", data: new Uint8Array(512) }]);
+    expect(await analyzeGoBinary(memoryFile("/app/x.exe", pe))).toBeUndefined();
+    await expect(analyzeGoBinary(memoryFile("/app/y.exe", pe.subarray(0, 0x100)))).rejects.toThrow(
+      /beyond the end/,
+    );
+  });
 });

@@ -7,6 +7,7 @@ import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./build-info.j
 import { eachFile, isExecutableEntry } from "./each-file.js";
 import { ELF_HEAD_SIZE, isElf, readElf } from "./elf.js";
 import { ldflagsVersion } from "./ldflags.js";
+import { readExecutable } from "./pe-macho.js";
 
 /**
  * The Go standard library version from a build-info Go version, as Trivy reports it: `go1.22.3`
@@ -85,20 +86,20 @@ export function goPackages(info: GoBuildInfo, source: string): Package[] {
   return out;
 }
 
-/** Build info of one file, or `undefined` when it is not a Go ELF binary. */
+/** Build info of one file, or `undefined` when it is not a Go ELF, PE or Mach-O binary. */
 export async function analyzeGoBinary(file: MatchedFile): Promise<GoBuildInfo | undefined> {
+  // Scripts and other formats: the common case, one small read.
   const head = await file.read(0, ELF_HEAD_SIZE);
-  if (!isElf(head)) return undefined; // scripts and other formats: the common case, one small read
-  const elf = await readElf(file, head);
-  if (elf === undefined) return undefined;
-  return readGoBuildInfo(file, elf);
+  const exe = await readExecutable(file, head, readElf, isElf);
+  if (exe === undefined) return undefined;
+  return readGoBuildInfo(file, exe);
 }
 
 /** The Go binary analyzer (id `go-binary`): every executable regular file is a candidate. */
 export const goBinaryAnalyzer: AnalyzerPlugin = {
   id: "go-binary",
   version: "1",
-  description: "Go modules and toolchain version from the build info in Go executables (ELF)",
+  description: "Go modules and toolchain version from the build info in Go executables (ELF, PE, Mach-O)",
   needs: [isExecutableEntry],
   access: "range",
   analyze: async (files, ctx) => {
