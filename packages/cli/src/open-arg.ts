@@ -4,6 +4,8 @@ import { existsSync } from "node:fs";
 import { plainImageOpener } from "@rafscan/builder";
 import { openImage } from "@rafscan/registry";
 import type { Image } from "@rafscan/vfs";
+import { type Io, note } from "./output.js";
+import { plural } from "./parse-values.js";
 import { sampleImage } from "./sample.js";
 import { UsageError } from "./usage-error.js";
 
@@ -30,15 +32,16 @@ export function isRemoteName(image: string): boolean {
 }
 
 /** Opens IMAGE, or the sample when it is undefined (a note goes to stderr). */
-export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStream): Promise<Image> {
+export async function openImageArg(args: ImageArgs, io: Io): Promise<Image> {
+  // Options are checked before the sample is built: a usage error must not cost a build.
+  if (args.password !== undefined && args.username === undefined)
+    throw new UsageError("--password needs --username");
   let image = args.image;
   if (image === undefined) {
     image = await sampleImage();
-    stderr.write(`rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}\n`);
+    note(io, `rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}`);
   }
   if (!isRemoteName(image) && !existsSync(image)) throw new UsageError(`IMAGE not found: ${image}`);
-  if (args.password !== undefined && args.username === undefined)
-    throw new UsageError("--password needs --username");
   const auth = {
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
@@ -58,8 +61,9 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
           plainImage: (plain) => {
             if (!warned) {
               warned = true;
-              stderr.write(
-                `rafscan: ${image} is not a Nydus image; downloading its ${plain.manifest.layers.length} layers to read it\n`,
+              note(
+                io,
+                `rafscan: ${image} is not a Nydus image; downloading its ${plural(plain.manifest.layers.length, "layer")} to read it`,
               );
             }
             return plainImageOpener(auth)(plain);
