@@ -130,6 +130,45 @@ describe.skipIf(dpkgPython === undefined)("dpkg against python3-apt apt_pkg.vers
   });
 });
 
+// dpkg validity: which strings dpkg itself accepts (no error, no "bad syntax" warning) against
+// which the dpkg scheme accepts. One dpkg run per string inside one bash, so 150 (dpkg starts in ~30 ms).
+const VALIDITY = Math.min(PAIRS, 150);
+const dpkgCandidate = fc
+  .tuple(
+    fc.constantFrom("0", "1", "9", "a", ":", "~", "."),
+    tokens([...DPKG_UP, "#", "_", " ", "\t", "@", "!", "2:", "-1", "-"], 0, 7),
+  )
+  .map(([first, rest]) => first + rest);
+describe.skipIf(spawnSync("dpkg", ["--version"]).status !== 0)(
+  "dpkg validity against dpkg --compare-versions",
+  () => {
+    it(`accepts and refuses as dpkg does on ${VALIDITY} generated strings`, () => {
+      const all = fc.sample(dpkgCandidate, { numRuns: VALIDITY, seed });
+      const script =
+        'while IFS= read -r -d "" v; do out=$(dpkg --compare-versions "$v" eq "$v" 2>&1); ' +
+        'if [ $? -eq 0 ] && [ -z "$out" ]; then echo ok; else echo bad; fi; done';
+      const r = spawnSync("bash", ["-c", script], {
+        input: all.map((v) => `${v}\0`).join(""),
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const theirs = r.stdout.trim().split("\n");
+      expect(theirs.length).toBe(all.length);
+      const s = scheme("dpkg");
+      const wrong = all
+        .filter((v, i) => (ours(s, v, v) === "E" ? "bad" : "ok") !== theirs[i])
+        .map((v) => JSON.stringify(v));
+      expect(wrong, `seed ${seed}`).toEqual([]);
+      const accepted = theirs.filter((t) => t === "ok").length;
+      expect(accepted).toBeGreaterThan(0);
+      expect(accepted).toBeLessThan(all.length);
+      console.info(
+        `dpkg validity: ${all.length} strings (${accepted} accepted) judged as dpkg does (seed ${seed})`,
+      );
+    });
+  },
+);
+
 // rpm: Fedora/RHEL/SUSE EVRs: epochs, ~ and ^, dist tags, odd separators.
 const RPM_PART = [
   "0",
