@@ -265,3 +265,9 @@ describe.skipIf(REGISTRY_BIN === undefined)("db push and pull through docker-reg
     expect((await databaseStatus({ dbDir })).present).toBe(false);
   });
 });
+
+describe("regressions", () => {
+  it("a directory given as the database file is VULNDB_CORRUPT, not a raw EISDIR", async () => {
+    expect(await codeOf(SqliteAdvisoryStore.open(work))).toBe("VULNDB_CORRUPT");
+  });
+});

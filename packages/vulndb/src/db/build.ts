@@ -7,7 +7,7 @@ import { deflateRawSync } from "node:zlib";
 import { nameKey } from "./ecosystems.js";
 import { VulndbError, VulndbErrorCode } from "./errors.js";
 import { resolveLimits, type VulndbLimits } from "./limits.js";
-import { CREATE_SCHEMA, RECORD_ENCODING, SCHEMA_VERSION } from "./schema.js";
+import { CREATE_SCHEMA, RECORD_ENCODING, RECORD_WINDOW_BITS, SCHEMA_VERSION } from "./schema.js";
 import {
   download,
   isUrl,
@@ -89,7 +89,7 @@ export interface BuildSummary {
 }
 
 /** Deflate settings for stored records. */
-const DEFLATE_OPTIONS = { level: 6, memLevel: 5, windowBits: 13 } as const;
+const DEFLATE_OPTIONS = { level: 6, memLevel: 5, windowBits: RECORD_WINDOW_BITS } as const;
 
 const KIND_NAMES: Record<SourceKind, string> = {
   zip: "OSV zip",
