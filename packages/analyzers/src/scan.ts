@@ -1,5 +1,5 @@
 // scanImage: runs the analyzers over an open image and assembles the ScanReport with what it cost.
-import type { ImageFormat } from "@rafscan/rafs";
+import { codecBackends, type ImageFormat } from "@rafscan/rafs";
 import type { Image } from "@rafscan/vfs";
 import { builtinAnalyzers } from "./builtin.js";
 import { analyzeImageConfig } from "./config/image-config.js";
@@ -55,10 +55,14 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     durationMs: 0,
   };
   const override = options.telemetry?.() ?? transportTelemetry(origin?.transport);
+  // Which decoders ran: a pure-JS fallback for a native codec that did not load is several times
+  // slower, and the user should learn why a scan was slow from the report, not guess.
+  const decoders = codecBackends();
   const telemetry: ScanTelemetry = {
     ...counted,
     ...override,
     durationMs: Math.round(performance.now() - start),
+    ...(Object.keys(decoders).length === 0 ? {} : { decoders }),
   };
   // The config comes with registry and layout images; its secrets join the file secrets.
   const config =
@@ -81,6 +85,8 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     telemetry,
     ...(config === undefined ? {} : { config }),
     createdAt: new Date().toISOString(),
+    complete: !result.incomplete.some((f) => f.required),
+    incomplete: result.incomplete,
   };
   if (options.vulnerabilities === undefined) return report;
   const vulnerabilities = await options.vulnerabilities.match(

@@ -75,6 +75,7 @@ Options:
   --max-file-size N scan: largest file an analyzer reads whole
   --dpkg-files      scan: list the files each dpkg package owns (reads info/*.list)
   --licenses        scan: read dpkg copyright files for licences
+  --allow-incomplete scan: exit 0 even when a package database could not be read (else exit 3)
   -h, --help        this help
 `;
 
@@ -107,6 +108,7 @@ const OPTIONS = {
   "max-file-size": { type: "string" },
   "dpkg-files": { type: "boolean", default: false },
   licenses: { type: "boolean", default: false },
+  "allow-incomplete": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -218,6 +220,7 @@ export async function main(
           maxFileSize: values["max-file-size"],
           dpkgFiles: values["dpkg-files"],
           licenses: values.licenses,
+          allowIncomplete: values["allow-incomplete"],
         };
         return await withImage(rest[0], (img) => runScan(img, scanArgs, json, io));
       }

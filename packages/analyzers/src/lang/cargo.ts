@@ -66,6 +66,7 @@ export const cargoPlugin: AnalyzerPlugin = {
   id: "cargo",
   version: "1",
   description: "Rust crates from Cargo.lock",
+  database: true,
   needs: [isCargoLock],
   access: "whole",
   maxFileSize: 16 * MiB,

@@ -88,6 +88,7 @@ export const pythonPlugin: AnalyzerPlugin = {
   id: "python",
   version: "1",
   description: "Python packages from dist-info and egg-info metadata",
+  database: true,
   needs: [isPythonMetadata],
   access: "whole",
   // Headers come first, but METADATA embeds the long description (READMEs of a few MiB exist).

@@ -41,7 +41,12 @@ export interface ScanArgs {
   /** dpkg: read each package's owned-file list; dpkg: read copyright files for licences. */
   readonly dpkgFiles: boolean;
   readonly licenses: boolean;
+  /** Exit 0 even when a package database could not be read (`--allow-incomplete`). Default false. */
+  readonly allowIncomplete?: boolean | undefined;
 }
+
+/** Exit code of a scan whose report is incomplete (a package database was not read). */
+export const EXIT_INCOMPLETE = 3;
 
 /** Every analyzer the CLI knows, by id: the defaults plus opt-in ones. */
 export function knownAnalyzers(
@@ -110,7 +115,11 @@ export function pickAnalyzers(args: ScanArgs): AnalyzerPlugin[] {
   return ids.map((id) => (known.get(id) as { plugin: AnalyzerPlugin }).plugin);
 }
 
-/** Runs the scan and writes the report in the format asked for. Exit code 0 (findings are not failures). */
+/**
+ * Runs the scan and writes the report in the format asked for. Exit code 0 (findings are not
+ * failures), or {@link EXIT_INCOMPLETE} when an analyzer could not read its package database,
+ * unless `allowIncomplete`.
+ */
 export async function runScan(image: Image, args: ScanArgs, json: boolean, io: Io): Promise<number> {
   const format = (args.format ?? (json ? "json" : "table")) as ScanFormat;
   if (!SCAN_FORMATS.includes(format)) {
@@ -165,6 +174,21 @@ export async function runScan(image: Image, args: ScanArgs, json: boolean, io: I
   else {
     await writeFile(args.output, text);
     io.stderr.write(`rafscan: wrote ${format} report to ${args.output}\n`);
+  }
+  for (const [codec, d] of Object.entries(report.telemetry.decoders ?? {})) {
+    if (d.fallback) {
+      io.stderr.write(
+        `rafscan: note: ${codec} chunks were decoded by ${d.implementation}, a pure-JS fallback several times slower than the native decoder (${d.reason ?? "native binding unavailable"})\n`,
+      );
+    }
+  }
+  if (report.complete === false) {
+    const missing = (report.incomplete ?? []).filter((f) => f.required);
+    for (const f of missing) io.stderr.write(`rafscan: ${f.plugin}: not read: ${f.path}: ${f.reason}\n`);
+    io.stderr.write(
+      `rafscan: the scan is INCOMPLETE: ${missing.length} package database file${missing.length === 1 ? "" : "s"} could not be read, so packages are missing${args.allowIncomplete === true ? "" : ` (exit ${EXIT_INCOMPLETE}; --allow-incomplete accepts it)`}\n`,
+    );
+    return args.allowIncomplete === true ? 0 : EXIT_INCOMPLETE;
   }
   return 0;
 }
