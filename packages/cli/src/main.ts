@@ -13,7 +13,15 @@ import { runLs } from "./commands/ls.js";
 import { runPack } from "./commands/pack.js";
 import { runPullMeta } from "./commands/pull-meta.js";
 import { runStat } from "./commands/stat.js";
-import { openImageArg } from "./open-arg.js";
+import {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  parseCreds,
+  parseDuration,
+  readPasswordStdin,
+  transportFromArgs,
+  withDeadline,
+} from "./network-args.js";
+import { isRemoteName, openImageArg } from "./open-arg.js";
 import type { Io } from "./output.js";
 import { writeStats } from "./stats-output.js";
 import { UsageError } from "./usage-error.js";
@@ -76,6 +84,15 @@ Options:
   --dpkg-files      scan: list the files each dpkg package owns (reads info/*.list)
   --licenses        scan: read dpkg copyright files for licences
   --allow-incomplete scan: exit 0 even when a package database could not be read (else exit 3)
+  --timeout D       deadline of the whole command (30s, 5m; default 5m when it talks to a registry)
+  --ca-cert FILE    trust this PEM CA for registries, besides the system ones (repeatable)
+  --insecure-skip-tls-verify
+                    accept any TLS certificate (DANGEROUS: anyone on the path can read and change
+                    what is fetched, credentials included)
+  --src-creds U:P   convert: credentials for SRC's registry only
+  --dest-creds U:P  convert: credentials for DEST's registry only
+  --password-stdin  read the password (of --username, or of a bare --src-creds/--dest-creds USER)
+                    from standard input
   -h, --help        this help
 `;
 
@@ -109,6 +126,12 @@ const OPTIONS = {
   "dpkg-files": { type: "boolean", default: false },
   licenses: { type: "boolean", default: false },
   "allow-incomplete": { type: "boolean", default: false },
+  timeout: { type: "string" },
+  "ca-cert": { type: "string", multiple: true },
+  "insecure-skip-tls-verify": { type: "boolean", default: false },
+  "src-creds": { type: "string" },
+  "dest-creds": { type: "string" },
+  "password-stdin": { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -126,6 +149,24 @@ export async function main(
       io.stdout.write(USAGE);
       return command === undefined && !values.help ? 2 : 0;
     }
+    const stdinPassword = values["password-stdin"] ? await readPasswordStdin() : undefined;
+    const password = values.password ?? (values.username === undefined ? undefined : stdinPassword);
+    if (stdinPassword !== undefined && values.password !== undefined)
+      throw new UsageError("--password and --password-stdin are exclusive");
+    const transport = transportFromArgs({
+      caCert: values["ca-cert"],
+      insecureSkipTlsVerify: values["insecure-skip-tls-verify"],
+    });
+    // The default deadline applies to commands that talk to a registry: a local build or check
+    // of a large image may rightly take longer than any network operation should.
+    const remote = remoteCommand(command, rest);
+    const timeoutMs =
+      values.timeout !== undefined
+        ? parseDuration(values.timeout, "--timeout")
+        : remote
+          ? DEFAULT_COMMAND_TIMEOUT_MS
+          : 0;
+    let signal: AbortSignal | undefined;
     const imageArgs = (image: string | undefined) => ({
       image,
       blobDir: values["blob-dir"],
@@ -133,10 +174,12 @@ export async function main(
       noVerify: values["no-verify"],
       platform: values.platform,
       username: values.username,
-      password: values.password,
+      password,
       insecure: values.insecure,
       cacheDir: values["cache-dir"],
       noFallback: values["no-fallback"],
+      dispatcher: transport,
+      signal,
     });
     const withImage = async (image: string | undefined, run: (img: Image) => Promise<number>) => {
       const img = await openImageArg(imageArgs(image), io.stderr);
@@ -147,92 +190,126 @@ export async function main(
         await img.close();
       }
     };
-    switch (command) {
-      case "inspect":
-        return await withImage(rest[0], (img) => runInspect(img, rest.slice(1), json, io));
-      case "ls": {
-        if (rest.length > 2) throw new UsageError("ls takes IMAGE and at most one PATH");
-        const opts = { path: rest[1] ?? "/", recursive: values.recursive, json, sha256: values.sha256 };
-        return await withImage(rest[0], (img) => runLs(img, opts, io));
+    try {
+      return await withDeadline(
+        timeoutMs,
+        `rafscan ${command}`,
+        () => void transport.destroy().catch(() => {}),
+        async (deadline) => {
+          signal = deadline;
+          return await dispatch();
+        },
+      );
+    } finally {
+      await transport.destroy().catch(() => {});
+    }
+    async function dispatch(): Promise<number> {
+      switch (command) {
+        case "inspect":
+          return await withImage(rest[0], (img) => runInspect(img, rest.slice(1), json, io));
+        case "ls": {
+          if (rest.length > 2) throw new UsageError("ls takes IMAGE and at most one PATH");
+          const opts = { path: rest[1] ?? "/", recursive: values.recursive, json, sha256: values.sha256 };
+          return await withImage(rest[0], (img) => runLs(img, opts, io));
+        }
+        case "cat":
+          if (rest.length !== 2) throw new UsageError("cat takes IMAGE PATH");
+          return await withImage(rest[0], (img) => runCat(img, rest[1] as string, io));
+        case "stat":
+          if (rest.length !== 2) throw new UsageError("stat takes IMAGE PATH");
+          return await withImage(rest[0], (img) => runStat(img, rest[1] as string, json, io));
+        case "check":
+          if (rest.length > 1) throw new UsageError("check takes at most IMAGE");
+          return await withImage(rest[0], (img) => runCheck(img, json, io));
+        case "extract":
+          if (rest.length < 2) throw new UsageError("extract takes IMAGE DEST [PATH...]");
+          return await withImage(rest[0], (img) =>
+            runExtract(img, rest[1] as string, rest.slice(2), json, io),
+          );
+        case "build":
+          if (rest.length !== 1) throw new UsageError("build takes SRC -o OUTDIR");
+          return await runBuild(
+            {
+              src: rest[0] as string,
+              out: values.output,
+              fsVersion: values["fs-version"],
+              compressor: values.compressor,
+              digester: values.digester,
+              chunkSize: values["chunk-size"],
+              prefetch: values.prefetch,
+            },
+            json,
+            io,
+          );
+        case "pack":
+          if (rest.length !== 2) throw new UsageError("pack takes OUTDIR oci:DIR[:TAG]");
+          return await runPack(rest[0] as string, rest[1] as string, json, io);
+        case "convert":
+          if (rest.length !== 2) throw new UsageError("convert takes SRC DEST");
+          if (values.output !== undefined) throw new UsageError("convert writes to DEST, not -o");
+          return await runConvert(
+            {
+              src: rest[0] as string,
+              dest: rest[1] as string,
+              fsVersion: values["fs-version"],
+              compressor: values.compressor,
+              digester: values.digester,
+              chunkSize: values["chunk-size"],
+              prefetch: values.prefetch,
+              platform: values.platform,
+              username: values.username,
+              password,
+              insecure: values.insecure,
+              srcCreds:
+                values["src-creds"] === undefined
+                  ? undefined
+                  : parseCreds(values["src-creds"], "--src-creds", stdinPassword),
+              destCreds:
+                values["dest-creds"] === undefined
+                  ? undefined
+                  : parseCreds(values["dest-creds"], "--dest-creds", stdinPassword),
+              dispatcher: transport,
+            },
+            json,
+            io,
+          );
+        case "scan": {
+          // Loaded here, not at start-up: the analyzers cost every other command ~90 ms of imports.
+          const { listAnalyzers, runScan } = await import("./commands/scan.js");
+          if (values["list-analyzers"]) return listAnalyzers(json, io);
+          if (rest.length > 1) throw new UsageError("scan takes at most IMAGE");
+          const scanArgs = {
+            format: values.format,
+            output: values.output,
+            analyzers: values.analyzers,
+            enable: values.enable,
+            secretPaths: values["secret-path"],
+            budget: values.budget,
+            maxFileSize: values["max-file-size"],
+            dpkgFiles: values["dpkg-files"],
+            licenses: values.licenses,
+            allowIncomplete: values["allow-incomplete"],
+          };
+          return await withImage(rest[0], (img) => runScan(img, scanArgs, json, io));
+        }
+        case "pull-meta":
+          if (rest.length !== 2) throw new UsageError("pull-meta takes REF DIR");
+          return await runPullMeta(rest[0] as string, rest[1] as string, imageArgs(rest[0]), json, io);
+        default:
+          throw new UsageError(`unknown command '${command}'`);
       }
-      case "cat":
-        if (rest.length !== 2) throw new UsageError("cat takes IMAGE PATH");
-        return await withImage(rest[0], (img) => runCat(img, rest[1] as string, io));
-      case "stat":
-        if (rest.length !== 2) throw new UsageError("stat takes IMAGE PATH");
-        return await withImage(rest[0], (img) => runStat(img, rest[1] as string, json, io));
-      case "check":
-        if (rest.length > 1) throw new UsageError("check takes at most IMAGE");
-        return await withImage(rest[0], (img) => runCheck(img, json, io));
-      case "extract":
-        if (rest.length < 2) throw new UsageError("extract takes IMAGE DEST [PATH...]");
-        return await withImage(rest[0], (img) => runExtract(img, rest[1] as string, rest.slice(2), json, io));
-      case "build":
-        if (rest.length !== 1) throw new UsageError("build takes SRC -o OUTDIR");
-        return await runBuild(
-          {
-            src: rest[0] as string,
-            out: values.output,
-            fsVersion: values["fs-version"],
-            compressor: values.compressor,
-            digester: values.digester,
-            chunkSize: values["chunk-size"],
-            prefetch: values.prefetch,
-          },
-          json,
-          io,
-        );
-      case "pack":
-        if (rest.length !== 2) throw new UsageError("pack takes OUTDIR oci:DIR[:TAG]");
-        return await runPack(rest[0] as string, rest[1] as string, json, io);
-      case "convert":
-        if (rest.length !== 2) throw new UsageError("convert takes SRC DEST");
-        if (values.output !== undefined) throw new UsageError("convert writes to DEST, not -o");
-        return await runConvert(
-          {
-            src: rest[0] as string,
-            dest: rest[1] as string,
-            fsVersion: values["fs-version"],
-            compressor: values.compressor,
-            digester: values.digester,
-            chunkSize: values["chunk-size"],
-            prefetch: values.prefetch,
-            platform: values.platform,
-            username: values.username,
-            password: values.password,
-            insecure: values.insecure,
-          },
-          json,
-          io,
-        );
-      case "scan": {
-        // Loaded here, not at start-up: the analyzers cost every other command ~90 ms of imports.
-        const { listAnalyzers, runScan } = await import("./commands/scan.js");
-        if (values["list-analyzers"]) return listAnalyzers(json, io);
-        if (rest.length > 1) throw new UsageError("scan takes at most IMAGE");
-        const scanArgs = {
-          format: values.format,
-          output: values.output,
-          analyzers: values.analyzers,
-          enable: values.enable,
-          secretPaths: values["secret-path"],
-          budget: values.budget,
-          maxFileSize: values["max-file-size"],
-          dpkgFiles: values["dpkg-files"],
-          licenses: values.licenses,
-          allowIncomplete: values["allow-incomplete"],
-        };
-        return await withImage(rest[0], (img) => runScan(img, scanArgs, json, io));
-      }
-      case "pull-meta":
-        if (rest.length !== 2) throw new UsageError("pull-meta takes REF DIR");
-        return await runPullMeta(rest[0] as string, rest[1] as string, imageArgs(rest[0]), json, io);
-      default:
-        throw new UsageError(`unknown command '${command}'`);
     }
   } catch (err) {
     return report(err, json, io);
   }
+}
+
+/** True when the command reads from or writes to a registry (then --timeout defaults to 5m). */
+function remoteCommand(command: string | undefined, rest: readonly string[]): boolean {
+  if (command === "pull-meta") return true;
+  if (command === "convert") return rest.slice(0, 2).some((a) => !a.startsWith("oci:") && isRemoteName(a));
+  const image = rest[0];
+  return image !== undefined && !image.startsWith("oci:") && isRemoteName(image);
 }
 
 function report(err: unknown, json: boolean, io: Io): number {

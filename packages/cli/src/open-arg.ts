@@ -2,7 +2,7 @@
 // directory, `oci:DIR[:TAG]`, or a registry reference; with no IMAGE, the built sample.
 import { existsSync } from "node:fs";
 import { plainImageOpener } from "@rafscan/builder";
-import { openImage } from "@rafscan/registry";
+import { openImage, type RegistryAccess } from "@rafscan/registry";
 import type { Image } from "@rafscan/vfs";
 import { sampleImage } from "./sample.js";
 import { UsageError } from "./usage-error.js";
@@ -20,6 +20,10 @@ export interface ImageArgs {
   readonly cacheDir?: string | undefined;
   /** Refuse plain (non-Nydus) images instead of downloading their layers. */
   readonly noFallback?: boolean | undefined;
+  /** The HTTP transport (timeouts, proxies, TLS; see network-args.ts). Default: undici's global one. */
+  readonly dispatcher?: RegistryAccess["dispatcher"];
+  /** Aborts opening (the command's --timeout). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** True when IMAGE names a registry image or layout rather than a local file. */
@@ -43,6 +47,7 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
     insecure: args.insecure === true,
+    ...(args.dispatcher === undefined ? {} : { dispatcher: args.dispatcher }),
   };
   let warned = false;
   return openImage(image, {
@@ -52,6 +57,7 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     ...(args.blob === undefined ? {} : { devices: args.blob }),
     ...(args.platform === undefined ? {} : { platform: args.platform }),
     ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }),
+    ...(args.signal === undefined ? {} : { signal: args.signal }),
     ...(args.noFallback === true
       ? {}
       : {

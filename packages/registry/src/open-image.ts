@@ -16,7 +16,6 @@ import {
 } from "@rafscan/vfs";
 import type { Dispatcher } from "undici";
 import { RegistryClient } from "./client.js";
-import { type Credentials, dockerCredentials } from "./credentials.js";
 import { DiskCache } from "./disk-cache.js";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
 import { Limiter } from "./limiter.js";
@@ -35,6 +34,7 @@ import {
 } from "./oci/store.js";
 import { type RangeSourceOptions, RegistryBlobSource } from "./range-source.js";
 import type { ImageReference } from "./reference.js";
+import { registryClientOptions } from "./registry-access.js";
 import { NetworkClock, newRemoteStats, type RemoteStats } from "./remote-stats.js";
 import type { RetryOptions } from "./retry.js";
 
@@ -87,7 +87,7 @@ export interface OpenImageOptions extends ImageOptions, RetryOptions {
   readonly blobDir?: string;
   /** Local plain EROFS images: extra device files, in device order. */
   readonly devices?: readonly string[];
-  /** The undici dispatcher for registry requests. Default: undici's global one. */
+  /** The undici dispatcher for registry requests. Default: the shared `defaultTransport()` (timeouts, proxies from the environment). */
   readonly dispatcher?: Dispatcher;
   readonly signal?: AbortSignal;
 }
@@ -239,18 +239,7 @@ export async function fetchMetadata(name: string, options: OpenImageOptions = {}
 }
 
 function registryClient(ref: ImageReference, options: OpenImageOptions): RegistryClient {
-  const configPath = typeof options.dockerConfig === "string" ? options.dockerConfig : undefined;
-  const useConfig = options.dockerConfig !== false;
-  const credentials: (() => Promise<Credentials | undefined>) | undefined = useConfig
-    ? () => dockerCredentials(ref.registry, configPath === undefined ? {} : { configPath })
-    : undefined;
-  return new RegistryClient(ref.endpoint, {
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    ...(credentials === undefined ? {} : { credentials }),
-    insecure: options.insecure === true,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-  });
+  return new RegistryClient(ref.endpoint, registryClientOptions(ref.registry, options));
 }
 
 async function timedCall<T>(clock: NetworkClock, call: () => Promise<T>): Promise<T> {

@@ -5,7 +5,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline, Readable, Transform } from "node:stream";
-import { parseReference, RegistryClient, RegistryError, RegistryErrorCode } from "@rafscan/registry";
+import {
+  parseReference,
+  type RegistryAccess,
+  RegistryClient,
+  RegistryError,
+  RegistryErrorCode,
+  registryClientOptions,
+} from "@rafscan/registry";
 import type { Descriptor } from "./image-config.js";
 import { MediaType } from "./media-types.js";
 import { type BuiltImage, type OciImageOptions, prepareImage } from "./prepare.js";
@@ -20,8 +27,8 @@ export interface PushProgress {
 }
 
 /** Options of {@link pushImage}. */
-export interface PushOptions extends OciImageOptions {
-  /** User name for HTTP Basic authentication. Default: anonymous. */
+export interface PushOptions extends OciImageOptions, RegistryAccess {
+  /** User name (Basic, or at the token service). Default: the Docker config's for the registry, else anonymous. */
   readonly username?: string;
   /** Password or token for HTTP Basic authentication. Default: none. */
   readonly password?: string;
@@ -47,11 +54,7 @@ export async function pushImage(
   const target = reference.tag ?? reference.digest ?? "latest";
   const signal = options.signal;
   const call = signal === undefined ? {} : { signal };
-  const client = new RegistryClient(reference.endpoint, {
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    insecure: options.insecure === true,
-  });
+  const client = new RegistryClient(reference.endpoint, registryClientOptions(reference.registry, options));
   // Bad credentials fail here, before any blob is read.
   await client.ping(call);
   const work = await mkdtemp(join(tmpdir(), "rafscan-push-"));

@@ -14,9 +14,11 @@ import {
   IMAGE_MANIFEST_MEDIA_TYPES as MANIFEST_MEDIA_TYPES,
   type Platform,
   parseImageLocation as parseLocation,
+  type RegistryAccess,
   RegistryClient,
   RegistryErrorCode,
   readSmallBlob,
+  registryClientOptions,
   registryStore,
   resolveManifest,
 } from "@rafscan/registry";
@@ -54,15 +56,17 @@ export interface LayerProgress {
 }
 
 /** Options of {@link readImage}. */
-export interface ReadImageOptions {
+export interface ReadImageOptions extends RegistryAccess {
   /**
    * The platform to pick from an image index; with a single-platform image, the config must
    * name it. Default: `linux` on the host's architecture, and any platform for a single image.
    */
   readonly platform?: Platform;
-  /** Registry user for HTTP Basic authentication. Default: anonymous. */
+  /**
+   * Registry user and password (Basic, or at the token service). Default: the Docker config's
+   * credentials for the registry (`dockerConfig`, default on), else anonymous.
+   */
   readonly username?: string;
-  /** Registry password or token. Default: none. */
   readonly password?: string;
   /** Speak plain HTTP to the registry. Default: `false`. */
   readonly insecure?: boolean;
@@ -174,11 +178,7 @@ async function openSource(source: string, options: ReadImageOptions): Promise<So
     const location2 = parseLocation(location.reference);
     if (location2.kind !== "registry") throw new BuildError(BuildErrorCode.OPTION, `bad source '${source}'`);
     const ref = location2.reference;
-    const client = new RegistryClient(ref.endpoint, {
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
-      insecure: options.insecure === true,
-    });
+    const client = new RegistryClient(ref.endpoint, registryClientOptions(ref.registry, options));
     store = registryStore(client, ref);
   }
   const resolved = await resolveManifest(store, options.platform, "plain", options.signal);

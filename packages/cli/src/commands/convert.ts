@@ -13,7 +13,7 @@ import {
   readImage,
   writeOciLayout,
 } from "@rafscan/builder";
-import { parseReference } from "@rafscan/registry";
+import { parseReference, type RegistryAccess } from "@rafscan/registry";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
 import { UsageError } from "../usage-error.js";
 import { type BuildArgs, buildOptions, buildSummary, buildTotals } from "./build.js";
@@ -26,6 +26,11 @@ export interface ConvertArgs extends Omit<BuildArgs, "src" | "out"> {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly insecure: boolean;
+  /** Credentials for SRC's registry only (`--src-creds`), and for DEST's (`--dest-creds`). */
+  readonly srcCreds?: { readonly username: string; readonly password: string } | undefined;
+  readonly destCreds?: { readonly username: string; readonly password: string } | undefined;
+  /** The HTTP transport (timeouts, proxies, TLS). Default: undici's global dispatcher. */
+  readonly dispatcher?: RegistryAccess["dispatcher"];
 }
 
 /** Parses `--platform os/arch[/variant]`. */
@@ -55,12 +60,13 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
   const dest = location(args.dest, "DEST");
   const src = location(args.src, "SRC");
   // One set of credentials must not travel to a second registry the user did not mean it for.
-  if (args.username !== undefined && src.kind === "registry" && dest.kind === "registry") {
+  const bothSides = args.srcCreds === undefined || args.destCreds === undefined;
+  if (args.username !== undefined && bothSides && src.kind === "registry" && dest.kind === "registry") {
     const a = parseReference(src.reference).registry;
     const b = parseReference(dest.reference).registry;
     if (a !== b) {
       throw new UsageError(
-        `--username/--password would be sent to both ${a} and ${b}; with credentials, convert within one registry or via an oci: layout`,
+        `--username/--password would be sent to both ${a} and ${b}; give each its own with --src-creds and --dest-creds (or rely on the Docker config, read per registry)`,
       );
     }
   }
@@ -68,12 +74,18 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
   if (args.password !== undefined && args.username === undefined) {
     throw new UsageError("--password needs --username");
   }
-  // Credentials and --insecure apply to the registry named (SRC and DEST share it, checked above).
-  const auth = {
+  // Each side gets its own credentials: --src-creds/--dest-creds, else --username/--password (one
+  // registry, checked above), else the Docker config's entry for that side's registry.
+  const given = {
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
-    insecure: args.insecure,
   };
+  const common = {
+    insecure: args.insecure,
+    ...(args.dispatcher === undefined ? {} : { dispatcher: args.dispatcher }),
+  };
+  const srcAuth: RegistryAccess = { ...(args.srcCreds ?? given), ...common };
+  const destAuth: RegistryAccess = { ...(args.destCreds ?? given), ...common };
   const started = performance.now();
   const work = await mkdtemp(join(tmpdir(), "rafscan-convert-"));
   try {
@@ -90,7 +102,7 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
       progress(io, text);
     };
     const source = await readImage(args.src, {
-      ...auth,
+      ...srcAuth,
       ...(platform === undefined ? {} : { platform }),
       onProgress: (p) => {
         layer = `layer ${p.layer}/${p.layers}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`;
@@ -114,7 +126,7 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
     } else {
       ({ manifestDigest } = await pushImage(built, dest.reference, {
         ...image,
-        ...auth,
+        ...destAuth,
         onProgress: (p) =>
           show(`pushing ${p.blob.slice(7, 19)}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`),
       }));
