@@ -71,7 +71,13 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     schemaVersion: 1,
     image: {
       name: options.name ?? origin?.name ?? "image",
-      format: FORMATS[image.info.format] ?? String(image.info.format),
+      // The opener knows better than the bootstrap: a plain OCI image read through a temporary
+      // uncompressed RAFS image is `oci`, not `rafs-v6`.
+      format:
+        origin?.format ??
+        (origin?.converted === true ? "oci" : undefined) ??
+        FORMATS[image.info.format] ??
+        String(image.info.format),
       ...((options.digest ?? origin?.manifestDigest) !== undefined
         ? { digest: (options.digest ?? origin?.manifestDigest) as string }
         : {}),

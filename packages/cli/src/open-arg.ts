@@ -1,7 +1,7 @@
 // Turns the IMAGE argument and image options into an open Image: a local bootstrap or build output
 // directory, `oci:DIR[:TAG]`, or a registry reference; with no IMAGE, the built sample.
 import { existsSync } from "node:fs";
-import { plainImageOpener } from "@rafscan/builder";
+import { isLocalTransport, openLocalImage, plainImageOpener } from "@rafscan/builder";
 import { openImage, type RegistryAccess } from "@rafscan/registry";
 import type { Image } from "@rafscan/vfs";
 import { sampleImage } from "./sample.js";
@@ -26,11 +26,16 @@ export interface ImageArgs {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** True when IMAGE names a registry image or layout rather than a local file. */
+/**
+ * True when IMAGE names a registry image or layout rather than a local file. As with Docker, a
+ * bare name (`alpine`, `alpine:3.20`) is a Docker Hub image unless a path of that name exists.
+ */
 export function isRemoteName(image: string): boolean {
   if (image.startsWith("oci:")) return true;
-  if (/^(?:\/|\.\.?\/)/.test(image) || existsSync(image)) return false;
-  return /[/:]/.test(image);
+  if (isLocalTransport(image)) return false;
+  if (/^(?:\/|\.\.?\/|~)/.test(image) || existsSync(image)) return false;
+  // The distribution reference grammar, loosely: lowercase path components, optional tag/digest.
+  return /^[a-z0-9][a-z0-9._:/@-]*$/i.test(image) && !image.endsWith("/");
 }
 
 /** Opens IMAGE, or the sample when it is undefined (a note goes to stderr). */
@@ -40,7 +45,8 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     image = await sampleImage();
     stderr.write(`rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}\n`);
   }
-  if (!isRemoteName(image) && !existsSync(image)) throw new UsageError(`IMAGE not found: ${image}`);
+  if (!isLocalTransport(image) && !isRemoteName(image) && !existsSync(image))
+    throw new UsageError(`IMAGE not found: ${image}`);
   if (args.password !== undefined && args.username === undefined)
     throw new UsageError("--password needs --username");
   const auth = {
@@ -50,7 +56,8 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     ...(args.dispatcher === undefined ? {} : { dispatcher: args.dispatcher }),
   };
   let warned = false;
-  return openImage(image, {
+  const open = isLocalTransport(image) ? openLocalImage : openImage;
+  return open(image, {
     ...auth,
     verify: !args.noVerify,
     ...(args.blobDir === undefined ? {} : { blobDir: args.blobDir }),

@@ -95,11 +95,14 @@ export interface OpenImageOptions extends ImageOptions, RetryOptions {
 /**
  * Opens an image by name: a registry reference (`registry.example.com/app:tag`, Docker Hub short
  * names, `docker://` prefix allowed), an OCI image layout (`oci:DIR[:TAG]`), a local bootstrap file,
- * or a build output directory (`DIR/bootstrap` with `DIR/blobs/<id>`). `image.origin` describes where
+ * or a build output directory (`DIR/bootstrap` with `DIR/blobs/<id>`). A directory with an
+ * `oci-layout` file is read as an OCI image layout without the `oci:` prefix. `image.origin` describes where
  * it came from and, for registry images, carries live transport counters.
  * @throws RegistryError (`REGISTRY_NOT_NYDUS`, `REGISTRY_BAD_IMAGE`, auth and network codes), RafsError
  */
 export async function openImage(name: string, options: OpenImageOptions = {}): Promise<Image> {
+  // A directory holding an OCI image layout is one, with or without the `oci:` prefix.
+  if (!name.startsWith("oci:") && existsSync(join(name, "oci-layout"))) name = `oci:${name}`;
   if (!name.startsWith("oci:") && existsSync(name)) return openLocal(name, options);
   const meta = await fetchMetadata(name, options);
   if (meta.layers === undefined) {

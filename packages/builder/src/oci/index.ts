@@ -3,6 +3,7 @@
 
 export type { Descriptor, Platform } from "./image-config.js";
 export { type OciImageResult, type OciLayoutOptions, writeOciLayout } from "./layout.js";
+export * from "./local-images.js";
 export { Annotation, MediaType } from "./media-types.js";
 export { type PlainImageOptions, plainImageOpener } from "./open-plain.js";
 export type { BuiltImage, OciImageOptions } from "./prepare.js";

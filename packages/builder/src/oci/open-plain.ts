@@ -61,6 +61,7 @@ export function plainImageOpener(options: PlainImageOptions = {}): (plain: Plain
         config: source.config,
         transport: plain.stats as unknown as Readonly<Record<string, number>>,
         converted: true,
+        format: "oci",
       },
     });
   };
