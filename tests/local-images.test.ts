@@ -95,6 +95,15 @@ describe.skipIf(!HAVE_TAR)("archives", () => {
     expect(debs(report)).toEqual(["base-files", "libc6"]);
   });
 
+  it("warns when --platform names another platform than a single-platform image's (regression: silent)", () => {
+    const arch = process.arch === "arm64" ? "amd64" : "arm64";
+    const r = runCli(["scan", `oci:${layout}:v1`, "--platform", `linux/${arch}`, "--format", "json"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`warning: .* is a single-platform linux/\\w+ image, not linux/${arch} as asked`));
+    const same = runCli(["scan", `oci:${layout}:v1`, "--format", "json"]);
+    expect(same.stderr).not.toMatch(/warning: .*single-platform/);
+  });
+
   it("reads oci-archive:FILE (a tar of that layout)", () => {
     const file = join(work, "image.oci.tar");
     tar(["-cf", file, "-C", layout, "."]);
@@ -130,6 +139,11 @@ describe.skipIf(!HAVE_TAR)("archives", () => {
       expect(report?.image.format).toBe("oci");
       expect(debs(report)).toEqual(["base-files", "libc6"]);
     }
+    // inspect says what the image is, not what it was read through (regression: RAFS v6, none).
+    const inspect = runCli(["inspect", `docker-archive:${file}`, "--json"]);
+    expect(inspect.status, inspect.stderr).toBe(0);
+    expect(JSON.parse(inspect.stdout).stats).toMatchObject({ format: "oci", readAs: "v6" });
+    expect(runCli(["inspect", `docker-archive:${file}`]).stdout).toMatch(/^Format: +OCI image \(not Nydus\)/m);
     const wrong = runCli(["scan", `docker-archive:${file}:other:v2`]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/no image other:v2 in the archive \(it has: sample:v1\)/);

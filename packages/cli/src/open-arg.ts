@@ -65,6 +65,7 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     ...(args.platform === undefined ? {} : { platform: args.platform }),
     ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }),
     ...(args.signal === undefined ? {} : { signal: args.signal }),
+    onWarning: (message: string) => stderr.write(`rafscan: warning: ${message}\n`),
     ...(args.noFallback === true
       ? {}
       : {

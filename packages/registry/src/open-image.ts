@@ -20,7 +20,7 @@ import { DiskCache } from "./disk-cache.js";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
 import { Limiter } from "./limiter.js";
 import { extractBootstrap } from "./oci/bootstrap-layer.js";
-import { type Descriptor, type Platform, parsePlatform } from "./oci/descriptor.js";
+import { type Descriptor, formatPlatform, type Platform, parsePlatform } from "./oci/descriptor.js";
 import { CONFIG_MEDIA_TYPES, type ImageManifest } from "./oci/document.js";
 import { describeLayers, type NydusLayers, nydusLayers } from "./oci/nydus-layers.js";
 import {
@@ -87,6 +87,11 @@ export interface OpenImageOptions extends ImageOptions, RetryOptions {
   readonly blobDir?: string;
   /** Local plain EROFS images: extra device files, in device order. */
   readonly devices?: readonly string[];
+  /**
+   * Receives what the user should know but that does not stop the read, e.g. a `platform` that a
+   * single-platform image does not match (the image's own platform is read). Default: ignored.
+   */
+  readonly onWarning?: (message: string) => void;
   /** The undici dispatcher for registry requests. Default: the shared `defaultTransport()` (timeouts, proxies from the environment). */
   readonly dispatcher?: Dispatcher;
   readonly signal?: AbortSignal;
@@ -225,6 +230,8 @@ export async function fetchMetadata(name: string, options: OpenImageOptions = {}
       : readBootstrap(store, layers.bootstrap, limits.maxBootstrapSize, cache, stats, options.signal),
     readConfig(store, manifest, cache, stats, options.signal),
   ]);
+  const config = parseConfig(configBytes);
+  if (platform !== undefined && config !== undefined) warnPlatform(store.name, platform, config, options.onWarning);
   return {
     name: store.name,
     kind: location.kind,
@@ -234,11 +241,34 @@ export async function fetchMetadata(name: string, options: OpenImageOptions = {}
     manifestDigest: resolved.digest,
     layers,
     bootstrap,
-    config: parseConfig(configBytes),
+    config,
     configBytes,
     stats,
     blobSource,
   };
+}
+
+/**
+ * A single-platform image is read whatever `--platform` says (there is nothing else to read), but
+ * silently scanning amd64 when arm64 was asked for would mislead: say so.
+ */
+function warnPlatform(
+  name: string,
+  wanted: Platform,
+  config: Record<string, unknown>,
+  warn: ((message: string) => void) | undefined,
+): void {
+  const os = typeof config.os === "string" ? config.os : undefined;
+  const architecture = typeof config.architecture === "string" ? config.architecture : undefined;
+  if (os === undefined || architecture === undefined) return;
+  const variant = typeof config.variant === "string" ? config.variant : undefined;
+  const mismatch =
+    os !== wanted.os ||
+    architecture !== wanted.architecture ||
+    (wanted.variant !== undefined && variant !== undefined && variant !== wanted.variant);
+  if (!mismatch) return;
+  const have = formatPlatform({ os, architecture, ...(variant === undefined ? {} : { variant }) });
+  warn?.(`${name} is a single-platform ${have} image, not ${formatPlatform(wanted)} as asked; reading ${have}`);
 }
 
 function registryClient(ref: ImageReference, options: OpenImageOptions): RegistryClient {
