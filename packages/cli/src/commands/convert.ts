@@ -133,8 +133,15 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
     }
     progressDone(io);
     const seconds = (performance.now() - started) / 1000;
+    // Which platform was converted: an index has others, which this run did not convert.
+    const cfg = source.config;
+    const convertedPlatform =
+      typeof cfg.os === "string" && typeof cfg.architecture === "string"
+        ? `${cfg.os}/${cfg.architecture}${typeof cfg.variant === "string" ? `/${cfg.variant}` : ""}`
+        : undefined;
     const summary = {
       source: source.name,
+      ...(convertedPlatform === undefined ? {} : { platform: convertedPlatform }),
       sourceManifest: source.manifestDigest,
       sourceLayers: source.layers.length,
       destination: dest.kind === "layout" ? `oci:${dest.dir}:${dest.tag ?? "latest"}` : dest.reference,
@@ -145,7 +152,7 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
     if (json) writeJsonLine(io, summary);
     else {
       io.stdout.write(
-        `converted ${summary.source} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
+        `converted ${summary.source}${convertedPlatform === undefined ? "" : ` for ${convertedPlatform} only`} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
           `manifest ${manifestDigest}, ${summary.files} files, ${buildTotals(result, seconds)}\n`,
       );
     }
