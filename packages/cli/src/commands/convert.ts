@@ -152,7 +152,7 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
     if (json) writeJsonLine(io, summary);
     else {
       io.stdout.write(
-        `converted ${summary.source}${convertedPlatform === undefined ? "" : ` for ${convertedPlatform} only`} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
+        `converted ${summary.source}${convertedPlatform === undefined ? "" : ` (platform ${convertedPlatform})`} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
           `manifest ${manifestDigest}, ${summary.files} files, ${buildTotals(result, seconds)}\n`,
       );
     }
