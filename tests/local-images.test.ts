@@ -99,7 +99,9 @@ describe.skipIf(!HAVE_TAR)("archives", () => {
     const arch = process.arch === "arm64" ? "amd64" : "arm64";
     const r = runCli(["scan", `oci:${layout}:v1`, "--platform", `linux/${arch}`, "--format", "json"]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`warning: .* is a single-platform linux/\\w+ image, not linux/${arch} as asked`));
+    expect(r.stderr).toMatch(
+      new RegExp(`warning: .* is a single-platform linux/\\w+ image, not linux/${arch} as asked`),
+    );
     const same = runCli(["scan", `oci:${layout}:v1`, "--format", "json"]);
     expect(same.stderr).not.toMatch(/warning: .*single-platform/);
   });
@@ -143,7 +145,9 @@ describe.skipIf(!HAVE_TAR)("archives", () => {
     const inspect = runCli(["inspect", `docker-archive:${file}`, "--json"]);
     expect(inspect.status, inspect.stderr).toBe(0);
     expect(JSON.parse(inspect.stdout).stats).toMatchObject({ format: "oci", readAs: "v6" });
-    expect(runCli(["inspect", `docker-archive:${file}`]).stdout).toMatch(/^Format: +OCI image \(not Nydus\)/m);
+    expect(runCli(["inspect", `docker-archive:${file}`]).stdout).toMatch(
+      /^Format: +OCI image \(not Nydus\)/m,
+    );
     const wrong = runCli(["scan", `docker-archive:${file}:other:v2`]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/no image other:v2 in the archive \(it has: sample:v1\)/);

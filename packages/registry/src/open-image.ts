@@ -231,7 +231,8 @@ export async function fetchMetadata(name: string, options: OpenImageOptions = {}
     readConfig(store, manifest, cache, stats, options.signal),
   ]);
   const config = parseConfig(configBytes);
-  if (platform !== undefined && config !== undefined) warnPlatform(store.name, platform, config, options.onWarning);
+  if (platform !== undefined && config !== undefined)
+    warnPlatform(store.name, platform, config, options.onWarning);
   return {
     name: store.name,
     kind: location.kind,
@@ -268,7 +269,9 @@ function warnPlatform(
     (wanted.variant !== undefined && variant !== undefined && variant !== wanted.variant);
   if (!mismatch) return;
   const have = formatPlatform({ os, architecture, ...(variant === undefined ? {} : { variant }) });
-  warn?.(`${name} is a single-platform ${have} image, not ${formatPlatform(wanted)} as asked; reading ${have}`);
+  warn?.(
+    `${name} is a single-platform ${have} image, not ${formatPlatform(wanted)} as asked; reading ${have}`,
+  );
 }
 
 function registryClient(ref: ImageReference, options: OpenImageOptions): RegistryClient {
