@@ -52,6 +52,7 @@ describe("examples", () => {
       "read-os-release.mjs",
       "remote-read.mjs",
       "scan-image.mjs",
+      "scan-vulnerabilities.mjs",
       "verify-image.mjs",
     ]);
   });
@@ -132,6 +133,22 @@ describe("examples", () => {
     expect(r.stdout).toContain("OS: debian 12");
     expect(r.stdout).toContain("deb    base-files 12.4+deb12u5");
     expect(JSON.parse(readFileSync(out, "utf8")).specVersion).toBe("1.6");
+  });
+
+  it("scan-vulnerabilities matches the sample image against the labelled sample advisories", async () => {
+    const r = run("scan-vulnerabilities.mjs", [await sampleImage()]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("NOTE: sample advisory data, not a real vulnerability database");
+    expect(r.stdout).toContain("release: debian 12 (Debian:12, supported)");
+    // libc6 (source glibc) below the sample fix; a DSA and its CVE shown as one finding.
+    expect(r.stdout).toContain(
+      "CVE-2025-0395 (also DSA-0000-1) libc6 2.36-9+deb12u7: fixed in 2.36-9+deb12u10",
+    );
+    expect(r.stdout).toContain("CVE-2010-4756 libc6 2.36-9+deb12u7: will_not_fix");
+    // Fixed at the installed version, and a Debian 11 record: no finding.
+    expect(r.stdout).not.toContain("CVE-2024-33599");
+    expect(r.stdout).not.toContain("CVE-2024-2961");
   });
 
   it("custom-analyzer runs a user's plugin beside a built-in one", () => {

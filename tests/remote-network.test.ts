@@ -79,7 +79,7 @@ describe("a registry that accepts and never answers (regression: scan hung forev
       timeoutMs: 60_000,
     });
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/TIMEOUT: rafscan scan did not finish within 2s/);
+    expect(r.stderr).toMatch(/TIMEOUT: rafscan did not finish within 2s/);
   });
 
   it("refuses a malformed --timeout as a usage error", async () => {

@@ -1,4 +1,4 @@
-// Schema validators for the SBOM tests. CycloneDX 1.6 (with the spdx and jsf schemas it refers to)
+// Schema validators for the SBOM and SARIF tests. CycloneDX 1.6 (with the spdx and jsf schemas it refers to)
 // comes from the @cyclonedx/cyclonedx-library devDependency (`res/schema/`). No npm or Debian
 // package ships the SPDX 2.3 JSON schema, so that one is read from $RAFSCAN_SPDX_SCHEMA when set
 // (the official spdx-spec `schemas/spdx-schema.json` at tag v2.3), and its tests skip otherwise.
@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import AjvModule from "ajv";
+import AjvDraft04Module from "ajv-draft-04";
 import addFormatsModule from "ajv-formats";
 
 /** Validates a document; returns the schema errors as text (empty when valid). */
@@ -15,6 +16,7 @@ const require = createRequire(import.meta.url);
 // Both are CommonJS: Node hands an ES module their `module.exports`, whose `default` is the export.
 const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
+const AjvDraft04 = AjvDraft04Module.default;
 
 function ajvFor(schemas: readonly object[], id: string): SchemaCheck {
   // strict off: the published schemas use keywords Ajv does not know (`meta:enum`, `deprecated`).
@@ -61,4 +63,30 @@ export function spdxSchema(): SchemaCheck | undefined {
   if (schema.$id !== "http://spdx.org/rdf/terms/2.3")
     throw new Error(`${SPDX_SCHEMA_PATH} is not the SPDX 2.3 schema`);
   return ajvFor([schema], schema.$id);
+}
+
+/**
+ * The SARIF 2.1.0 JSON schema validator. The schema (OASIS's final `sarif-2.1.0-rtm.5`, draft-04)
+ * comes from the @microsoft/jest-sarif devDependency (`lib/schemas/`), the only npm package found
+ * that ships it as a file; it is validated with Ajv's draft-04 class.
+ */
+export function sarifSchema(): SchemaCheck {
+  const file = join(
+    dirname(require.resolve("@microsoft/jest-sarif/package.json")),
+    "lib",
+    "schemas",
+    "sarif-2.1.0-rtm.5.json",
+  );
+  const schema = JSON.parse(readFileSync(file, "utf8")) as { id?: string };
+  // The schema's `language` pattern (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) has a stray `]`
+  // that only a non-unicode RegExp accepts.
+  const ajv = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return (doc) => {
+    if (validate(doc) === true) return [];
+    return (validate.errors ?? []).map(
+      (e) => `${e.instancePath} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
+    );
+  };
 }

@@ -13,5 +13,6 @@ export { LayerTree, type TreeEntry, type TreeNode } from "./input/merge-layers.j
 export { type ReadDirectoryOptions, readDirectory } from "./input/read-directory.js";
 export { DEFAULT_TAR_LIMITS, MAX_TAR_META_SIZE, type ReadTarOptions, readTar } from "./input/read-tar.js";
 export * from "./oci/index.js";
+export { SafeRoot } from "./output/safe-write.js";
 export type { EntrySource, SourceEntry } from "./source.js";
 export type { FinishedBlob } from "./writer/blob-writer.js";

@@ -29,11 +29,52 @@ export function parseDuration(text: string, what: string): number {
   return Math.round(total);
 }
 
-/** Raw network options as parsed from the command line. */
+/** Raw network options as parsed from the command line (commander's attribute names). */
 export interface NetworkArgs {
   readonly timeout?: string | undefined;
   readonly caCert?: readonly string[] | undefined;
   readonly insecureSkipTlsVerify?: boolean | undefined;
+  readonly passwordStdin?: boolean | undefined;
+}
+
+/** What a command gets from {@link withNetwork}. */
+export interface Network {
+  readonly dispatcher: ReturnType<typeof createTransport>;
+  /** Aborted at the deadline; undefined without one. */
+  readonly signal: AbortSignal | undefined;
+  /** The password read with `--password-stdin`. */
+  readonly stdinPassword: string | undefined;
+}
+
+/**
+ * Runs a command's work with its network settings: the password from standard input when asked,
+ * one transport for all its requests (destroyed afterwards, so no socket keeps the process
+ * alive), and the `--timeout` deadline, which defaults to {@link DEFAULT_COMMAND_TIMEOUT_MS} when
+ * `remote` (the command talks to a registry) and to none otherwise.
+ */
+export async function withNetwork<T>(
+  args: NetworkArgs,
+  remote: boolean,
+  body: (net: Network) => Promise<T>,
+): Promise<T> {
+  const ms =
+    args.timeout !== undefined
+      ? parseDuration(args.timeout, "--timeout")
+      : remote
+        ? DEFAULT_COMMAND_TIMEOUT_MS
+        : 0;
+  const stdinPassword = args.passwordStdin === true ? await readPasswordStdin() : undefined;
+  const dispatcher = transportFromArgs(args);
+  try {
+    return await withDeadline(
+      ms,
+      "rafscan",
+      () => void dispatcher.destroy().catch(() => {}),
+      (signal) => body({ dispatcher, signal, stdinPassword }),
+    );
+  } finally {
+    await dispatcher.destroy().catch(() => {});
+  }
 }
 
 /** The transport every registry request of the command goes through; close it when done. */

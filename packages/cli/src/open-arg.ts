@@ -4,6 +4,8 @@ import { existsSync } from "node:fs";
 import { isLocalTransport, openLocalImage, plainImageOpener } from "@rafscan/builder";
 import { openImage, type RegistryAccess } from "@rafscan/registry";
 import type { Image } from "@rafscan/vfs";
+import { type Io, note } from "./output.js";
+import { plural } from "./parse-values.js";
 import { sampleImage } from "./sample.js";
 import { UsageError } from "./usage-error.js";
 
@@ -39,16 +41,17 @@ export function isRemoteName(image: string): boolean {
 }
 
 /** Opens IMAGE, or the sample when it is undefined (a note goes to stderr). */
-export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStream): Promise<Image> {
+export async function openImageArg(args: ImageArgs, io: Io): Promise<Image> {
+  // Options are checked before the sample is built: a usage error must not cost a build.
+  if (args.password !== undefined && args.username === undefined)
+    throw new UsageError("--password needs --username");
   let image = args.image;
   if (image === undefined) {
     image = await sampleImage();
-    stderr.write(`rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}\n`);
+    note(io, `rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}`);
   }
   if (!isLocalTransport(image) && !isRemoteName(image) && !existsSync(image))
     throw new UsageError(`IMAGE not found: ${image}`);
-  if (args.password !== undefined && args.username === undefined)
-    throw new UsageError("--password needs --username");
   const auth = {
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
@@ -65,15 +68,16 @@ export async function openImageArg(args: ImageArgs, stderr: NodeJS.WritableStrea
     ...(args.platform === undefined ? {} : { platform: args.platform }),
     ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }),
     ...(args.signal === undefined ? {} : { signal: args.signal }),
-    onWarning: (message: string) => stderr.write(`rafscan: warning: ${message}\n`),
+    onWarning: (message: string) => io.stderr.write(`rafscan: warning: ${message}\n`),
     ...(args.noFallback === true
       ? {}
       : {
           plainImage: (plain) => {
             if (!warned) {
               warned = true;
-              stderr.write(
-                `rafscan: ${image} is not a Nydus image; downloading its ${plain.manifest.layers.length} layers to read it\n`,
+              note(
+                io,
+                `rafscan: ${image} is not a Nydus image; downloading its ${plural(plain.manifest.layers.length, "layer")} to read it`,
               );
             }
             return plainImageOpener(auth)(plain);

@@ -4,6 +4,22 @@
 export interface Io {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** `-q`: no notes or progress on stderr (errors and `--stats` still print). Default false. */
+  readonly quiet?: boolean | undefined;
+  /** `--debug`: stack traces and option sources on stderr. Default false. */
+  readonly debug?: boolean | undefined;
+  /** Colour allowed (`--no-color` and `NO_COLOR` turn it off). Default true; a terminal is still needed. */
+  readonly color?: boolean | undefined;
+}
+
+/** Writes a note (not the command's output) to stderr, unless `--quiet`. */
+export function note(io: Io, text: string): void {
+  if (io.quiet !== true) io.stderr.write(`${text}\n`);
+}
+
+/** Whether to colour what goes to `stream`: a terminal, and colour not turned off. */
+export function useColor(io: Io, stream: NodeJS.WritableStream): boolean {
+  return io.color !== false && (stream as NodeJS.WriteStream).isTTY === true;
 }
 
 /** Writes one JSON value per line. */
@@ -14,13 +30,13 @@ export function writeJsonLine(io: Io, value: unknown): void {
 /** Writes a progress line to stderr only when it is a terminal (never pollutes pipes or logs). */
 export function progress(io: Io, text: string): void {
   const err = io.stderr as NodeJS.WriteStream;
-  if (err.isTTY) err.write(`\r\x1b[K${text}`);
+  if (err.isTTY && io.quiet !== true) err.write(`\r\x1b[K${text}`);
 }
 
 /** Ends a progress line. */
 export function progressDone(io: Io): void {
   const err = io.stderr as NodeJS.WriteStream;
-  if (err.isTTY) err.write("\r\x1b[K");
+  if (err.isTTY && io.quiet !== true) err.write("\r\x1b[K");
 }
 
 /** Formats a byte count for people. */

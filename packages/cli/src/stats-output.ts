@@ -2,6 +2,7 @@
 // command's own output, so scripts can pipe it).
 import type { Image } from "@rafscan/vfs";
 import { humanBytes, type Io } from "./output.js";
+import { plural } from "./parse-values.js";
 
 /** The telemetry of an image: chunk reads and caches, plus the transport's counters. */
 export function imageTelemetry(image: Image): Record<string, unknown> {
@@ -45,10 +46,10 @@ export function writeStats(image: Image, json: boolean, io: Io): void {
   }
   const of = typeof t.imageBytes === "number" ? ` of ${humanBytes(t.imageBytes)}` : "";
   io.stderr.write(
-    `rafscan: fetched ${humanBytes(t.bytesFetched as number)}${of} in ${t.requests} requests, ` +
-      `${t.networkMs} ms waiting; chunk cache ${t.cacheHits} hits / ${t.cacheMisses} misses` +
-      (t.retries ? `, ${t.retries} retries` : "") +
-      (t.layersDownloaded ? `, ${t.layersDownloaded} whole layers downloaded` : "") +
+    `rafscan: fetched ${humanBytes(t.bytesFetched as number)}${of} in ${plural(t.requests as number, "request")}, ` +
+      `${t.networkMs} ms waiting; chunk cache ${plural(t.cacheHits as number, "hit")} / ${plural(t.cacheMisses as number, "miss", "misses")}` +
+      (t.retries ? `, ${plural(t.retries as number, "retry", "retries")}` : "") +
+      (t.layersDownloaded ? `, ${plural(t.layersDownloaded as number, "whole layer")} downloaded` : "") +
       "\n",
   );
 }

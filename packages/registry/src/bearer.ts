@@ -24,6 +24,8 @@ export class BearerTokens {
   readonly #credentials: () => Promise<Credentials | undefined>;
   readonly #insecure: boolean;
   readonly #dispatcher: Dispatcher | undefined;
+  readonly #registryOrigin: string | undefined;
+  readonly #allowCrossOriginRealm: boolean;
   readonly #cache = new Map<string, { token: string; expires: number }>();
   readonly #inflight = new Map<string, Promise<string>>();
 
@@ -31,10 +33,13 @@ export class BearerTokens {
     credentials: () => Promise<Credentials | undefined>,
     insecure: boolean,
     dispatcher: Dispatcher | undefined,
+    where: { registryOrigin?: string; allowCrossOriginRealm?: boolean } = {},
   ) {
     this.#credentials = credentials;
     this.#insecure = insecure;
     this.#dispatcher = dispatcher;
+    this.#registryOrigin = where.registryOrigin;
+    this.#allowCrossOriginRealm = where.allowCrossOriginRealm === true;
   }
 
   /** A token for `scope` (`""` for none: a login check), from the cache when still fresh. */
@@ -60,6 +65,12 @@ export class BearerTokens {
     this.#cache.delete(`${realm.realm} ${realm.service ?? ""} ${scope}`);
   }
 
+  /** A plain-HTTP realm gets credentials on the registry's own host, or when the user allows it. */
+  #realmMayHaveCredentials(realm: URL): boolean {
+    if (this.#allowCrossOriginRealm || this.#registryOrigin === undefined) return true;
+    return new URL(this.#registryOrigin).hostname === realm.hostname;
+  }
+
   async #fetch(
     realm: TokenRealm,
     scope: string,
@@ -78,6 +89,14 @@ export class BearerTokens {
       );
     }
     const credentials = await this.#credentials();
+    if (credentials !== undefined && url.protocol === "http:" && !this.#realmMayHaveCredentials(url)) {
+      // `insecure` allowed plain HTTP to the registry's host, not to any host its challenge names.
+      throw new RegistryError(
+        RegistryErrorCode.PROTOCOL,
+        `refusing to send the credentials of "${credentials.username}" to token realm ${url.origin}: ` +
+          "another host over plain HTTP (allow it with allowCrossOriginRealm)",
+      );
+    }
     const where = { url: `${url.origin}${url.pathname}` };
     const headers: Record<string, string> = { accept: "application/json" };
     let method: "GET" | "POST" = "GET";

@@ -25,6 +25,12 @@ export interface RegistryClientOptions {
   /** Speak plain HTTP instead of HTTPS (local and test registries). Default: `false`. */
   readonly insecure?: boolean;
   /**
+   * Credentials go to the token realm a Bearer challenge names when it is HTTPS, or on the
+   * registry's own host; a plain-HTTP realm on another host gets them only with this set, since
+   * anyone on the path would read them. Default: `false`.
+   */
+  readonly allowCrossOriginRealm?: boolean;
+  /**
    * The undici dispatcher to send requests through. Default: a shared `createTransport()` (connect
    * timeout 10 s, idle timeout 30 s, proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY).
    */
@@ -161,7 +167,10 @@ export class RegistryClient {
               return found;
             }
           : async () => given;
-    this.#tokens = new BearerTokens(this.#credentials, options.insecure === true, options.dispatcher);
+    this.#tokens = new BearerTokens(this.#credentials, options.insecure === true, options.dispatcher, {
+      registryOrigin: url.origin,
+      allowCrossOriginRealm: options.allowCrossOriginRealm === true,
+    });
   }
 
   /** The authentication the registry asked for (known after {@link ping}). */

@@ -67,6 +67,11 @@ export interface OpenImageOptions extends ImageOptions, RetryOptions {
   readonly dockerConfig?: boolean | string;
   /** Plain HTTP (local registries). Default `false`. */
   readonly insecure?: boolean;
+  /**
+   * Send credentials to a token realm on another host over plain HTTP. Default `false`: over
+   * HTTP they go only to a realm on the registry's own host (see {@link RegistryClientOptions}).
+   */
+  readonly allowCrossOriginRealm?: boolean;
   /** Requests in flight at once to the registry. Default 8. */
   readonly concurrency?: number;
   /** Range coalescing: largest hole bridged, and largest request. Defaults 64 KiB and 8 MiB. */

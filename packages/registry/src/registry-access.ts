@@ -17,6 +17,11 @@ export interface RegistryAccess {
   readonly dockerConfig?: boolean | string;
   /** Plain HTTP. Default `false`. */
   readonly insecure?: boolean;
+  /**
+   * Send credentials to a plain-HTTP token realm on another host (see RegistryClientOptions).
+   * Default `false`.
+   */
+  readonly allowCrossOriginRealm?: boolean;
   /** The undici dispatcher (proxies, timeouts, TLS: see `createTransport`). Default: undici's global one. */
   readonly dispatcher?: Dispatcher;
 }
@@ -37,6 +42,7 @@ export function registryClientOptions(registry: string, access: RegistryAccess =
     ...(access.password === undefined ? {} : { password: access.password }),
     ...(credentials === undefined ? {} : { credentials }),
     insecure: access.insecure === true,
+    allowCrossOriginRealm: access.allowCrossOriginRealm === true,
     ...(access.dispatcher === undefined ? {} : { dispatcher: access.dispatcher }),
   };
 }

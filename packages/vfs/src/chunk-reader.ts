@@ -91,6 +91,38 @@ export class ChunkReader {
     const where = `blob ${blob?.id ?? loc.blobIndex} chunk ${loc.chunkIndex}`;
     if (blob === undefined)
       throw new RafsError(RafsErrorCode.CORRUPT, "chunk refers to a missing blob", { where });
+    let data: Uint8Array;
+    try {
+      data = await this.#decode(blob, loc, where, options);
+    } catch (err) {
+      // Bytes that do not even decode are not the bytes the chunk's digest was recorded for: a
+      // registry, proxy or cache that serves other bytes fails with the digest code that
+      // docs/errors.md promises for wrong bytes, whatever step noticed it first.
+      if (
+        this.#verify &&
+        err instanceof RafsError &&
+        err.code === RafsErrorCode.DECOMPRESS &&
+        hasDigest(blob, loc)
+      ) {
+        throw new RafsError(
+          RafsErrorCode.DIGEST_MISMATCH,
+          `chunk bytes do not match its recorded digest: they do not decode (${err.message})`,
+          { where, cause: err },
+        );
+      }
+      throw err;
+    }
+    if (this.#verify) await this.#check(blob, loc, data, where);
+    return data;
+  }
+
+  /** Reads and decompresses one chunk, checking its decoded size. */
+  async #decode(
+    blob: BlobInfo,
+    loc: ChunkLocation,
+    where: string,
+    options: ReadOptions,
+  ): Promise<Uint8Array> {
     const source = this.#source(loc.blobIndex);
     let data: Uint8Array;
     if (loc.zran !== undefined) {
@@ -126,7 +158,6 @@ export class ChunkReader {
         },
       );
     }
-    if (this.#verify) await this.#check(blob, loc, data, where);
     return data;
   }
 
@@ -266,6 +297,11 @@ export class ChunkReader {
     }
     await Promise.all(jobs);
   }
+}
+
+/** True when a chunk has a digest or CRC to check its decoded bytes against. */
+function hasDigest(blob: BlobInfo, loc: ChunkLocation): boolean {
+  return loc.crc32c !== undefined || (loc.digest !== undefined && blob.digester !== "none");
 }
 
 /** Length in file bytes of an extent. */

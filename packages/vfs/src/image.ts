@@ -400,10 +400,12 @@ export class Image {
 /** The source `sources` gives for a blob: by id, then by index. */
 export function pickSource(sources: BlobSources, blob: BlobInfo): BlobSource | undefined {
   if (typeof sources === "function") return sources(blob);
-  if (sources instanceof Map)
-    return sources.get(blob.id) ?? sources.get(blob.index) ?? sources.get(String(blob.index));
+  // EROFS numbers devices as its chunk indexes do: 0 is the image itself and extra device k is
+  // slot k, so the first extra device (blob index 0) is "1". RAFS blobs are keyed by id.
+  const slot = blob.digester === "none" ? blob.index + 1 : blob.index;
+  if (sources instanceof Map) return sources.get(blob.id) ?? sources.get(slot) ?? sources.get(String(slot));
   const record = sources as Readonly<Record<string, BlobSource>>;
-  return (blob.id ? record[blob.id] : undefined) ?? record[String(blob.index)];
+  return (blob.id ? record[blob.id] : undefined) ?? record[String(slot)];
 }
 
 const SLASH = 0x2f;

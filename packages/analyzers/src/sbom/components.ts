@@ -49,11 +49,16 @@ function licenseText(license: LicenseClass): string {
       : license.name;
 }
 
+/** The ref `collectComponents` gives `pkg`'s component: its purl, or a rafscan: name without one. */
+export function componentRef(pkg: Package): string {
+  return pkg.purl !== "" ? pkg.purl : `rafscan:${pkg.ecosystem}/${pkg.name}@${pkg.version}`;
+}
+
 /** Merges `packages` by purl (first one wins for name, version and the rest) and sorts them by ref. */
 export function collectComponents(packages: readonly Package[]): SbomComponent[] {
   const drafts = new Map<string, Draft>();
   for (const pkg of packages) {
-    const ref = pkg.purl !== "" ? pkg.purl : `rafscan:${pkg.ecosystem}/${pkg.name}@${pkg.version}`;
+    const ref = componentRef(pkg);
     let draft = drafts.get(ref);
     if (draft === undefined) {
       draft = { first: pkg, sources: new Set(), foundBy: new Set(), licenseTexts: new Set(), licenses: [] };

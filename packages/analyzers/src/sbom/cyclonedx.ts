@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import type { OsInfo } from "../findings.js";
 import type { ScannedImage, ScanReport } from "../report.js";
-import { collectComponents, type SbomComponent } from "./components.js";
+import { collectComponents, componentRef, type SbomComponent } from "./components.js";
+import { type CdxVulnerability, cdxVulnerabilities } from "./cyclonedx-vulns.js";
 import { parseDigest } from "./digest.js";
 import { utcSeconds } from "./timestamp.js";
 import { UniqueNames } from "./unique-names.js";
@@ -53,9 +54,13 @@ export interface CycloneDxBom {
     readonly timestamp: string;
     readonly tools: { readonly components: readonly CdxComponent[] };
     readonly component: CdxComponent;
+    /** `rafscan:vulnerabilities:*`: the database used, or why matching did not run. */
+    readonly properties?: readonly CdxProperty[];
   };
   readonly components: readonly CdxComponent[];
   readonly dependencies: readonly { readonly ref: string; readonly dependsOn: readonly string[] }[];
+  /** Present when the report has vulnerability findings or VEX-suppressed ones. */
+  readonly vulnerabilities?: readonly CdxVulnerability[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -138,10 +143,28 @@ function packageComponent(component: SbomComponent, ref: string): CdxComponent {
   };
 }
 
+/** What a reader of the BOM must know about its vulnerabilities: the database, or that none ran. */
+function vulnerabilityProperties(report: ScanReport): CdxProperty[] {
+  const vulns = report.vulnerabilities;
+  if (vulns === undefined) return [];
+  if (vulns.error !== undefined) {
+    // An absent `vulnerabilities` array must not read as "none found".
+    return [{ name: "rafscan:vulnerabilities:error", value: `${vulns.error.code}: ${vulns.error.message}` }];
+  }
+  const props: CdxProperty[] = [];
+  if (vulns.database !== undefined) {
+    props.push({ name: "rafscan:vulnerabilities:databaseBuiltAt", value: vulns.database.builtAt });
+    if (vulns.database.sample) props.push({ name: "rafscan:vulnerabilities:database", value: "sample data" });
+  }
+  return props;
+}
+
 /**
  * The report as a CycloneDX 1.6 BOM. Packages with the same purl are one component (bom-ref =
  * purl), listed in purl order; licences are ids, one expression, or names (see `cdxLicenses`);
- * each component carries `rafscan:source` and `rafscan:analyzer` properties. Apart from
+ * each component carries `rafscan:source` and `rafscan:analyzer` properties. When the report has
+ * vulnerabilities, `vulnerabilities` lists them (see `cdxVulnerabilities`) and metadata properties
+ * name the database (`sample data` for the sample one) or why matching did not run. Apart from
  * `serialNumber`, the same report always gives the same BOM.
  */
 export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}): CycloneDxBom {
@@ -151,12 +174,14 @@ export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}):
     report.os !== undefined ? names.take(`rafscan:os/${report.os.family}@${report.os.version}`) : undefined;
   const components: CdxComponent[] = [];
   const refs: string[] = [];
+  const bomRefs = new Map<string, string>();
   if (report.os !== undefined && osRef !== undefined) {
     components.push(osComponent(report.os, osRef));
     refs.push(osRef);
   }
   for (const component of collectComponents(report.packages)) {
     const ref = names.take(component.ref);
+    bomRefs.set(component.ref, ref);
     components.push(packageComponent(component, ref));
     refs.push(ref);
   }
@@ -165,6 +190,15 @@ export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}):
     name: "rafscan",
     ...(options.toolVersion !== undefined ? { version: options.toolVersion } : {}),
   };
+  const vulnerabilities = cdxVulnerabilities(
+    report,
+    (i) => {
+      const pkg = report.packages[i];
+      return pkg !== undefined ? bomRefs.get(componentRef(pkg)) : undefined;
+    },
+    (wanted) => names.take(wanted),
+  );
+  const properties = vulnerabilityProperties(report);
   return {
     bomFormat: "CycloneDX",
     specVersion: "1.6",
@@ -174,8 +208,10 @@ export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}):
       timestamp: utcSeconds(report.createdAt),
       tools: { components: [tool] },
       component: imageComponent(report.image, imageRef),
+      ...(properties.length > 0 ? { properties } : {}),
     },
     components,
     dependencies: [{ ref: imageRef, dependsOn: refs }],
+    ...(vulnerabilities.length > 0 ? { vulnerabilities } : {}),
   };
 }

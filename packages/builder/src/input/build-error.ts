@@ -19,6 +19,11 @@ export const BuildErrorCode = {
   BLOB_MISMATCH: "BUILD_BLOB_MISMATCH",
   /** Packaging: an existing `index.json` is not an OCI image index. */
   OCI_LAYOUT: "BUILD_OCI_LAYOUT",
+  /**
+   * Writing under a root (`SafeRoot`): a path component is a symlink or not a directory, or
+   * the path resolves outside the root.
+   */
+  UNSAFE_PATH: "BUILD_UNSAFE_PATH",
 } as const;
 
 export type BuildErrorCode = (typeof BuildErrorCode)[keyof typeof BuildErrorCode];

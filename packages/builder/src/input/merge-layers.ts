@@ -77,15 +77,17 @@ type Node = Mutable<Omit<TreeNode, "children">> & { children?: Map<string, Node>
  *   that lower layers put in its directory. Whiteouts only act on lower layers, so their position
  *   in the layer does not matter (the spec's `a/.wh..wh..opq` after `a/b/c/foo` example). The
  *   whiteout files never appear in the tree; in layer 0 they are dropped.
- * - A missing parent is created as an implied directory ({@link IMPLIED_DIR}); a non-directory
- *   in the way of one is replaced.
+ * - A missing parent is created as an implied directory ({@link IMPLIED_DIR}); a symlink in the
+ *   way is followed inside the tree (as containerd does); another non-directory is replaced.
  * - A hardlink shares the node of its target, which must exist (not whited out) and be a
- *   non-directory of the same layer: OCI layers cannot link across layers.
+ *   non-directory, in this layer or a lower one (the link then moves the inode to this layer).
  * - The same path twice in one layer: the later entry wins, as tar extraction does.
  */
 export class LayerTree {
   readonly #root: Node = impliedDir(0);
   #layer = 0;
+  /** Names that a hardlink to a lower layer's node added, with the layer that added them. */
+  readonly #linkedAt = new WeakMap<Node, Map<string, number>>();
 
   /** The root directory. */
   get root(): TreeNode {
@@ -100,7 +102,8 @@ export class LayerTree {
    * `.wh..wh.*` files). A skipped or whiteout entry's `data` is not needed.
    *
    * Throws `BUILD_BAD_ENTRY` for malformed paths, a non-directory root, `.wh.` names naming
-   * nothing, and hardlinks whose target is missing, a directory, or from a lower layer.
+   * nothing, hardlinks whose target is missing or a directory, and paths through more than 40
+   * symlinks.
    */
   apply(entry: SourceEntry, layerIndex: number): ApplyResult {
     if (!Number.isInteger(layerIndex) || layerIndex < this.#layer) {
@@ -119,7 +122,7 @@ export class LayerTree {
     if (parts.some((p) => p.startsWith(WHITEOUT_PREFIX))) throw bad("path goes through a whiteout file");
 
     if (name.startsWith(WHITEOUT_PREFIX)) {
-      const dir = this.#find(parts);
+      const dir = this.#resolveDir(parts, false, layerIndex, bad);
       const isOpaque = name === OPAQUE_WHITEOUT;
       if (!isOpaque && name.startsWith(WHITEOUT_META_PREFIX)) return "skipped";
       const victim = name.slice(WHITEOUT_PREFIX.length);
@@ -129,8 +132,11 @@ export class LayerTree {
       }
       if (dir?.children === undefined) return "skipped";
       let changed = false;
+      const linked = (parent: Node, childName: string) =>
+        (this.#linkedAt.get(parent)?.get(childName) ?? -1) >= layerIndex;
       const prune = (child: Node, childName: string) => {
-        const r = pruneLower(child, layerIndex);
+        if (linked(dir, childName)) return;
+        const r = pruneLower(child, layerIndex, linked);
         if (r === "remove") dir.children?.delete(childName);
         if (r !== "kept") changed = true;
       };
@@ -143,19 +149,24 @@ export class LayerTree {
       return changed ? "whiteout" : "skipped";
     }
 
-    const dir = this.#makeDirs(parts, layerIndex);
+    const dir = this.#resolveDir(parts, true, layerIndex, bad) as Node;
     const children = dir.children as Map<string, Node>;
     if (entry.type === "hardlink") {
       const targetParts = entry.target === undefined ? undefined : splitEntryPath(entry.target);
       if (!Array.isArray(targetParts)) throw bad("hardlink without a valid target");
-      const target = this.#find(targetParts);
+      const target = this.#find(targetParts, bad);
       if (target === undefined) throw bad(`hardlink target '${entry.target}' does not exist (whited out?)`);
       if (target.type === "dir") throw bad(`hardlink target '${entry.target}' is a directory`);
       if (target === children.get(name)) return "added";
-      if (target.layerIndex !== layerIndex) {
-        throw bad(`hardlink target '${entry.target}' is in a lower layer (layer ${target.layerIndex})`);
-      }
+      // A link to a lower layer's file is valid OCI (moby and containerd link to the file the
+      // lower layers extracted): both names now share the inode. The new name belongs to this
+      // layer, so this layer's whiteouts must not take it away; the old names stay lower.
       children.set(name, target);
+      if (target.layerIndex < layerIndex) {
+        const names = this.#linkedAt.get(dir) ?? new Map<string, number>();
+        this.#linkedAt.set(dir, names);
+        names.set(name, layerIndex);
+      }
       return "added";
     }
     const existing = children.get(name);
@@ -220,29 +231,63 @@ export class LayerTree {
     }
   }
 
-  #find(parts: readonly string[]): Node | undefined {
-    let node: Node | undefined = this.#root;
-    for (const part of parts) {
-      node = node.children?.get(part);
-      if (node === undefined) return undefined;
-    }
-    return node;
+  /** The node at `parts`; symlinks in the parent components are followed, the last is not. */
+  #find(parts: readonly string[], bad: (message: string) => Error = badPath): Node | undefined {
+    const last = parts[parts.length - 1];
+    if (last === undefined) return this.#root;
+    const dir = this.#resolveDir(parts.slice(0, -1), false, this.#layer, bad);
+    return dir?.children?.get(last);
   }
 
-  /** The directory at `parts`, creating implied directories (over non-directories) on the way. */
-  #makeDirs(parts: readonly string[], layerIndex: number): Node {
-    let dir = this.#root;
-    for (const part of parts) {
+  /**
+   * The directory at `parts`. A symlink on the way is followed inside the tree, as containerd's
+   * applier resolves an entry's parent with fs.RootPath: an absolute target starts at the root and
+   * ".." stops at the root, so no target leads out of the image; at most 40 links are followed
+   * (ELOOP, as Linux). With `create`, a missing directory (also one a symlink names) is made as an
+   * implied directory and a file in the way is replaced by one; without, a miss is undefined.
+   */
+  #resolveDir(
+    parts: readonly string[],
+    create: boolean,
+    layerIndex: number,
+    bad: (message: string) => Error,
+  ): Node | undefined {
+    // The directories from the root down to the current one, so that ".." can step back.
+    const stack: Node[] = [this.#root];
+    const pending = [...parts].reverse();
+    let hops = 0;
+    for (let part = pending.pop(); part !== undefined; part = pending.pop()) {
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        if (stack.length > 1) stack.pop();
+        continue;
+      }
+      const dir = stack[stack.length - 1] as Node;
       const children = dir.children as Map<string, Node>;
       let next = children.get(part);
+      if (next?.type === "symlink" && next.target !== undefined) {
+        if (++hops > MAX_SYMLINK_HOPS) throw bad("too many levels of symbolic links in the path");
+        if (next.target.startsWith("/")) stack.length = 1;
+        const target = next.target.split("/");
+        for (let i = target.length - 1; i >= 0; i--) pending.push(target[i] as string);
+        continue;
+      }
       if (next?.children === undefined) {
+        if (!create) return undefined;
         next = impliedDir(layerIndex);
         children.set(part, next);
       }
-      dir = next;
+      stack.push(next);
     }
-    return dir;
+    return stack[stack.length - 1];
   }
+}
+
+/** Symlinks followed while resolving one path before giving up, as Linux's MAXSYMLINKS. */
+const MAX_SYMLINK_HOPS = 40;
+
+function badPath(message: string): Error {
+  return new BuildError(BuildErrorCode.BAD_ENTRY, message);
 }
 
 function impliedDir(layerIndex: number): Node {
@@ -275,11 +320,16 @@ function setMetadata(node: Node, entry: SourceEntry, layerIndex: number): void {
  * directory that `layer` put entries into survives as an implied directory holding only them.
  * Returns whether `node` was kept as is, kept with lower parts removed, or is to be removed.
  */
-function pruneLower(node: Node, layer: number): "kept" | "pruned" | "remove" {
+function pruneLower(
+  node: Node,
+  layer: number,
+  linkedHere: (parent: Node, name: string) => boolean,
+): "kept" | "pruned" | "remove" {
   let changed = false;
   if (node.children !== undefined) {
     for (const [name, child] of [...node.children]) {
-      const r = pruneLower(child, layer);
+      if (linkedHere(node, name)) continue;
+      const r = pruneLower(child, layer, linkedHere);
       if (r === "remove") node.children.delete(name);
       if (r !== "kept") changed = true;
     }

@@ -11,6 +11,7 @@ import {
 } from "@rafscan/builder";
 import type { CompressorName, DigesterName } from "@rafscan/rafs";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 import { UsageError } from "../usage-error.js";
 
 /** Raw option values of `build`, as parsed by main. */
@@ -74,7 +75,7 @@ export async function runBuild(args: BuildArgs, json: boolean, io: Io): Promise<
   const result = await buildImage([sourceOf(args.src)], {
     ...options,
     onProgress: (p) => {
-      if (p.files % 100 === 0) progress(io, `built ${p.files} files, ${humanBytes(p.bytesIn)} in`);
+      if (p.files % 100 === 0) progress(io, `built ${plural(p.files, "file")}, ${humanBytes(p.bytesIn)} in`);
     },
   });
   progressDone(io);
@@ -83,7 +84,7 @@ export async function runBuild(args: BuildArgs, json: boolean, io: Io): Promise<
   if (json) writeJsonLine(io, summary);
   else {
     io.stdout.write(
-      `built ${summary.bootstrap}: ${summary.entries} entries, ${summary.files} files, ${buildTotals(result, seconds)}\n`,
+      `built ${summary.bootstrap}: ${plural(summary.entries, "entry", "entries")}, ${plural(summary.files, "file")}, ${buildTotals(result, seconds)}\n`,
     );
   }
   return 0;
@@ -107,7 +108,7 @@ export function buildTotals(result: BuildResult, seconds: number): string {
   const out = result.blobs.reduce((n, b) => n + b.size, 0);
   const p = result.progress;
   return (
-    `${humanBytes(p.bytesIn)} in, ${result.blobs.length} blob(s) of ${humanBytes(out)}, ${p.chunks} chunks ` +
+    `${humanBytes(p.bytesIn)} in, ${plural(result.blobs.length, "blob")} of ${humanBytes(out)}, ${plural(p.chunks, "chunk")} ` +
     `(${p.dedupedChunks} deduplicated) in ${seconds.toFixed(2)} s`
   );
 }

@@ -3,7 +3,9 @@
 import { type ChunkLocation, isRafsError } from "@rafscan/rafs";
 import { type Image, isFsError } from "@rafscan/vfs";
 import { expectedInodeDigest } from "../inode-digest.js";
+import { InodeIdentities } from "../inode-identity.js";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 
 /** One problem found by `check`. */
 export interface CheckProblem {
@@ -50,13 +52,14 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
     s.problems.push({ path, code, message: err instanceof Error ? err.message : String(err) });
   };
   const seen = new Set<string>();
+  const identities = new InodeIdentities();
   const blobs = image.info.blobs;
   const pending = new Set<Promise<void>>();
   try {
     for await (const e of image.walk("/")) {
       s.entries++;
       if (s.entries % 1000 === 0)
-        progress(io, `checked ${s.entries} entries, ${humanBytes(s.bytesVerified)}`);
+        progress(io, `checked ${plural(s.entries, "entry", "entries")}, ${humanBytes(s.bytesVerified)}`);
       try {
         switch (e.stats.type) {
           case "dir":
@@ -73,6 +76,16 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
             s.others++;
         }
         await image.listxattr(e.path, { noFollow: true });
+        // Every inode number must name one inode: v5 ties hardlinks only by a shared i_ino, and
+        // two different files under one number would be extracted as one.
+        const same = await identities.add(image, e.stats.ino, e.path);
+        if (same !== undefined && "conflict" in same) {
+          s.problems.push({
+            path: e.path,
+            code: "RAFS_CORRUPT",
+            message: `inode number ${e.stats.ino} is also '${same.conflict}', which is a different inode`,
+          });
+        }
         const want = await expectedInodeDigest(image.raw, e.inode);
         if (
           want !== undefined &&
@@ -125,9 +138,9 @@ export async function runCheck(image: Image, json: boolean, io: Io): Promise<num
   else {
     for (const p of s.problems) io.stdout.write(`FAIL ${p.path}: ${p.code}: ${p.message}\n`);
     io.stdout.write(
-      `${s.ok ? "OK" : "FAILED"}: ${s.entries} entries (${s.files} files, ${s.directories} dirs, ${s.symlinks} symlinks, ` +
-        `${s.others} other), ${s.chunksVerified}/${s.chunks} chunks verified, ${s.inodesVerified} inode digests, ${humanBytes(s.bytesVerified)}, ` +
-        `${s.problems.length} problems\n`,
+      `${s.ok ? "OK" : "FAILED"}: ${plural(s.entries, "entry", "entries")} (${plural(s.files, "file")}, ${plural(s.directories, "dir")}, ${plural(s.symlinks, "symlink")}, ` +
+        `${s.others} other), ${s.chunksVerified}/${plural(s.chunks, "chunk")} verified, ${plural(s.inodesVerified, "inode digest")}, ${humanBytes(s.bytesVerified)}, ` +
+        `${plural(s.problems.length, "problem")}\n`,
     );
   }
   return s.ok ? 0 : 1;

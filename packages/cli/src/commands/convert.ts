@@ -15,6 +15,7 @@ import {
 } from "@rafscan/builder";
 import { parseReference, type RegistryAccess } from "@rafscan/registry";
 import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 import { UsageError } from "../usage-error.js";
 import { type BuildArgs, buildOptions, buildSummary, buildTotals } from "./build.js";
 
@@ -106,14 +107,14 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
       ...(platform === undefined ? {} : { platform }),
       onProgress: (p) => {
         layer = `layer ${p.layer}/${p.layers}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`;
-        show(`${layer}, ${files} files`);
+        show(`${layer}, ${plural(files, "file")}`);
       },
     });
     const result = await buildImage(source.layers, {
       ...options,
       onProgress: (p) => {
         files = p.files;
-        show(`${layer}, ${files} files`);
+        show(`${layer}, ${plural(files, "file")}`);
       },
     });
     progress(io, "packaging");
@@ -152,8 +153,8 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
     if (json) writeJsonLine(io, summary);
     else {
       io.stdout.write(
-        `converted ${summary.source}${convertedPlatform === undefined ? "" : ` (platform ${convertedPlatform})`} (${summary.sourceLayers} layers) to ${summary.destination}: ` +
-          `manifest ${manifestDigest}, ${summary.files} files, ${buildTotals(result, seconds)}\n`,
+        `converted ${summary.source}${convertedPlatform === undefined ? "" : ` (platform ${convertedPlatform})`} (${plural(summary.sourceLayers, "layer")}) to ${summary.destination}: ` +
+          `manifest ${manifestDigest}, ${plural(summary.files, "file")}, ${buildTotals(result, seconds)}\n`,
       );
     }
     return 0;

@@ -1,10 +1,13 @@
 // `rafscan extract IMAGE DEST [PATH...]`: writes files out under DEST, never outside it.
-import { constants } from "node:fs";
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, symlink, utimes } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { chmod, lchown, lutimes, utimes } from "node:fs/promises";
+import { posix } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { SafeRoot } from "@rafscan/builder";
+import { RafsError, RafsErrorCode } from "@rafscan/rafs";
 import type { Image, WalkEntry } from "@rafscan/vfs";
-import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { InodeIdentities } from "../inode-identity.js";
+import { humanBytes, type Io, note, progress, progressDone, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 
 /** What `extract` did. */
 export interface ExtractSummary {
@@ -18,9 +21,11 @@ export interface ExtractSummary {
 }
 
 /**
- * Extracts PATHs (default `/`). Every output path is DEST joined with a canonical image path whose
- * components were checked when read, and files are created with O_EXCL|O_NOFOLLOW, so neither a
- * crafted name nor a symlink written earlier can redirect a write outside DEST.
+ * Extracts PATHs (default `/`). Every output path is a canonical image path (components checked
+ * when read) written through {@link SafeRoot}: each directory on the way is created or checked
+ * one component at a time and must be a real directory, never a symlink (one an earlier extract
+ * planted included), and files are created with O_EXCL|O_NOFOLLOW, so no write lands outside
+ * DEST. Hardlinks are made only between entries that are provably one inode.
  */
 export async function runExtract(
   image: Image,
@@ -29,8 +34,7 @@ export async function runExtract(
   json: boolean,
   io: Io,
 ): Promise<number> {
-  const root = resolve(dest);
-  await mkdir(root, { recursive: true });
+  const root = await SafeRoot.open(dest);
   const summary: ExtractSummary = {
     files: 0,
     directories: 0,
@@ -39,47 +43,52 @@ export async function runExtract(
     bytes: 0,
     skipped: [],
   };
-  const linked = new Map<number, string>();
+  const identities = new InodeIdentities();
   const dirTimes: { out: string; e: WalkEntry }[] = [];
   const asRoot = process.getuid?.() === 0;
   for (const p of paths.length === 0 ? ["/"] : paths) {
     const start = await image.realpath(p);
     // Parents of a requested path are created as plain directories.
-    await mkdir(join(root, start, ".."), { recursive: true });
+    await root.mkdirs(posix.dirname(start));
     for await (const e of image.walk(start)) {
-      const out = join(root, e.path);
       const st = e.stats;
+      let out: string;
       switch (st.type) {
         case "dir":
-          await mkdir(out, { recursive: true });
-          await ensureRealDir(out);
+          out = await root.mkdirs(e.path);
           summary.directories++;
           dirTimes.push({ out, e });
           continue;
         case "symlink":
-          await symlink(await image.readlink(e.path), out);
+          out = await root.symlink(await image.readlink(e.path), e.path);
           summary.symlinks++;
           break;
         case "file": {
-          const first = st.nlink > 1 ? linked.get(st.ino) : undefined;
-          if (first !== undefined) {
-            await link(first, out);
-            summary.hardlinks++;
-            continue;
+          if (st.nlink > 1) {
+            // v5 ties hardlinks only by i_ino: link only to a first name that is the same inode.
+            const same = await identities.add(image, st.ino, e.path);
+            if (same !== undefined && "conflict" in same) {
+              throw new RafsError(
+                RafsErrorCode.CORRUPT,
+                `inode number ${st.ino} names both '${same.conflict}' and '${e.path}', which differ`,
+                { where: e.path },
+              );
+            }
+            if (same !== undefined) {
+              await root.link(same.first, e.path);
+              summary.hardlinks++;
+              continue;
+            }
           }
-          const fh = await open(
-            out,
-            constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-            0o600,
-          );
+          const created = await root.createFile(e.path);
+          out = created.path;
           // The write stream owns the handle and closes it on finish or error (an explicit
           // close of a handle with an open stream waits for that stream forever).
-          await pipeline(image.createReadStream(e.path), fh.createWriteStream());
-          if (st.nlink > 1) linked.set(st.ino, out);
+          await pipeline(image.createReadStream(e.path), created.handle.createWriteStream());
           summary.files++;
           summary.bytes += st.size;
           if (summary.files % 200 === 0)
-            progress(io, `extracted ${summary.files} files, ${humanBytes(summary.bytes)}`);
+            progress(io, `extracted ${plural(summary.files, "file")}, ${humanBytes(summary.bytes)}`);
           break;
         }
         default:
@@ -94,8 +103,9 @@ export async function runExtract(
     }
   }
   // Directory modes and times last: writing children would change them, and a read-only mode
-  // would stop the writes.
-  for (const { out, e } of dirTimes.reverse()) {
+  // would stop the writes. Each is checked again: it must still be a real directory.
+  for (const { e } of dirTimes.reverse()) {
+    const out = await root.mkdirs(e.path);
     await chmod(out, e.stats.mode & 0o7777);
     if (asRoot) await lchown(out, e.stats.uid, e.stats.gid).catch(() => undefined);
     const t = Number(e.stats.mtimeNs / 1000n) / 1e6;
@@ -105,16 +115,11 @@ export async function runExtract(
   if (json) writeJsonLine(io, summary);
   else {
     io.stdout.write(
-      `extracted ${summary.files} files (${humanBytes(summary.bytes)}), ${summary.directories} directories, ` +
-        `${summary.symlinks} symlinks, ${summary.hardlinks} hardlinks to ${root}\n`,
+      `extracted ${plural(summary.files, "file")} (${humanBytes(summary.bytes)}), ${plural(summary.directories, "directory", "directories")}, ` +
+        `${plural(summary.symlinks, "symlink")}, ${plural(summary.hardlinks, "hardlink")} to ${root.path}\n`,
     );
     if (summary.skipped.length > 0)
-      io.stderr.write(`skipped ${summary.skipped.length} special files (devices, fifos, sockets)\n`);
+      note(io, `skipped ${plural(summary.skipped.length, "special file")} (devices, fifos, sockets)`);
   }
   return 0;
-}
-
-async function ensureRealDir(path: string): Promise<void> {
-  const st = await lstat(path);
-  if (!st.isDirectory()) throw new Error(`refusing to extract through non-directory ${path}`);
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fetchMetadata, formatPlatform } from "@rafscan/registry";
 import type { ImageArgs } from "../open-arg.js";
 import { humanBytes, type Io, writeJsonLine } from "../output.js";
+import { plural } from "../parse-values.js";
 import { UsageError } from "../usage-error.js";
 
 /** Fetches and writes DIR/{bootstrap,manifest.json,config.json,image.json}. */
@@ -56,8 +57,8 @@ export async function runPullMeta(
   else {
     io.stdout.write(
       `${meta.name} (${meta.manifestDigest}): bootstrap ${humanBytes(summary.bootstrapBytes)}, ` +
-        `${summary.blobs} blobs (${humanBytes(summary.imageBytes)} in all) -> ${dir}\n` +
-        `fetched ${humanBytes(summary.bytesFetched)} in ${summary.requests} requests\n`,
+        `${plural(summary.blobs, "blob")} (${humanBytes(summary.imageBytes)} in all) -> ${dir}\n` +
+        `fetched ${humanBytes(summary.bytesFetched)} in ${plural(summary.requests, "request")}\n`,
     );
   }
   return 0;

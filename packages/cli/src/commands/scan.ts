@@ -1,10 +1,11 @@
 // `rafscan scan [IMAGE]`: runs the analyzers over an image, reading only the files they need, and
-// writes a report (table, JSON) or an SBOM (CycloneDX 1.6, SPDX 2.3) to stdout or --output.
+// writes reports (table, JSON) and SBOMs (CycloneDX 1.6, SPDX 2.3) to stdout and/or files (-o).
 import { writeFile } from "node:fs/promises";
 import {
   type AnalyzerPlugin,
   builtinAnalyzers,
   DEFAULT_MAX_FILE_SIZE,
+  formatJsonReport,
   formatTable,
   goBinaryAnalyzer,
   nodeLockfilePlugin,
@@ -14,20 +15,25 @@ import {
   scanImage,
   secretsAnalyzer,
   toCycloneDx,
+  toSarif,
   toSpdx,
 } from "@rafscan/analyzers";
 import type { Image } from "@rafscan/vfs";
-import { humanBytes, type Io, progress, progressDone } from "../output.js";
+import { humanBytes, type Io, note, progress, progressDone, useColor } from "../output.js";
+import { parseBytes } from "../parse-values.js";
+import type { ScanFormat, ScanOutput } from "../scan-outputs.js";
 import { UsageError } from "../usage-error.js";
+import { cliVersion } from "../version.js";
+import { finishScan } from "./scan-vuln-options.js";
+import { type ScanVulns, withoutDatabase } from "./scan-vulns.js";
 
-/** The output formats; `json` is the ScanReport itself. */
-export const SCAN_FORMATS = ["table", "json", "cyclonedx", "spdx"] as const;
-export type ScanFormat = (typeof SCAN_FORMATS)[number];
+export { SCAN_FORMATS, type ScanFormat } from "../scan-outputs.js";
+export { parseBytes };
 
 /** Options of `rafscan scan`. */
 export interface ScanArgs {
-  readonly format: string | undefined;
-  readonly output: string | undefined;
+  /** Where the reports go (checked by `scanOutputs`). */
+  readonly outputs: readonly ScanOutput[];
   /** Comma-separated analyzer ids to run (default: the built-in set). */
   readonly analyzers: string | undefined;
   /** Extra analyzers to add to the default set (e.g. `secrets`, `node-lockfile`). */
@@ -67,28 +73,17 @@ export function knownAnalyzers(
   return known;
 }
 
-/** Parses a byte count: `1048576`, `64K`, `10M`, `2G`. */
-export function parseBytes(text: string, what: string): number {
-  const m = /^(\d+)([KMG]i?B?)?$/i.exec(text.trim());
-  if (m === null)
-    throw new UsageError(`${what} must be a byte count like 1048576, 64K, 10M or 2G, not '${text}'`);
-  const unit = (m[2] ?? "").charAt(0).toUpperCase();
-  const n = Number(m[1]) * (unit === "K" ? 1024 : unit === "M" ? 1024 ** 2 : unit === "G" ? 1024 ** 3 : 1);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${what} is too large: '${text}'`);
-  return n;
-}
-
 /** `rafscan scan --list-analyzers`. */
 export function listAnalyzers(json: boolean, io: Io): number {
   const known = knownAnalyzers({ secretPaths: undefined });
   for (const [id, { plugin, byDefault }] of known) {
     if (json) {
       io.stdout.write(
-        `${JSON.stringify({ id, version: plugin.version, default: byDefault, description: plugin.description ?? "" })}\n`,
+        `${JSON.stringify({ id, version: semver(plugin.version), default: byDefault, description: plugin.description ?? "" })}\n`,
       );
     } else {
       io.stdout.write(
-        `${id.padEnd(14)} ${plugin.version.padEnd(8)} ${byDefault ? "default" : "opt-in "}  ${plugin.description ?? ""}\n`,
+        `${id.padEnd(14)} ${semver(plugin.version).padEnd(8)} ${byDefault ? "default" : "opt-in "}  ${plugin.description ?? ""}\n`,
       );
     }
   }
@@ -115,27 +110,48 @@ export function pickAnalyzers(args: ScanArgs): AnalyzerPlugin[] {
   return ids.map((id) => (known.get(id) as { plugin: AnalyzerPlugin }).plugin);
 }
 
-/**
- * Runs the scan and writes the report in the format asked for. Exit code 0 (findings are not
- * failures), or {@link EXIT_INCOMPLETE} when an analyzer could not read its package database,
- * unless `allowIncomplete`.
- */
-export async function runScan(image: Image, args: ScanArgs, json: boolean, io: Io): Promise<number> {
-  const format = (args.format ?? (json ? "json" : "table")) as ScanFormat;
-  if (!SCAN_FORMATS.includes(format)) {
-    throw new UsageError(`--format must be one of ${SCAN_FORMATS.join(", ")}, not '${args.format}'`);
-  }
+/** A scan with every option checked: what runs, and where reports go. */
+export interface ScanPlan {
+  readonly plugins: readonly AnalyzerPlugin[];
+  readonly maxTotalBytes: number | undefined;
+  readonly outputs: readonly ScanOutput[];
+  readonly dpkgFiles: boolean;
+  readonly licenses: boolean;
+  readonly secretPaths: readonly string[];
+  readonly allowIncomplete: boolean;
+}
+
+/** Checks the options (usage errors) before any image is opened. */
+export function prepareScan(args: ScanArgs): ScanPlan {
   const analyzers = pickAnalyzers(args);
   const maxTotalBytes = args.budget === undefined ? undefined : parseBytes(args.budget, "--budget");
   const maxFileSize =
     args.maxFileSize === undefined ? undefined : parseBytes(args.maxFileSize, "--max-file-size");
-  const plugins =
-    maxFileSize === undefined
-      ? analyzers
-      : analyzers.map((p) => ({
-          ...p,
-          maxFileSize: Math.min(p.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, maxFileSize),
-        }));
+  // Versions as semver in the report and SBOMs too (some analyzers say `1`, others `1.0.0`).
+  const plugins = analyzers.map((p) => ({
+    ...p,
+    version: semver(p.version),
+    ...(maxFileSize === undefined
+      ? {}
+      : { maxFileSize: Math.min(p.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, maxFileSize) }),
+  }));
+  return {
+    plugins,
+    maxTotalBytes,
+    outputs: args.outputs,
+    dpkgFiles: args.dpkgFiles,
+    licenses: args.licenses,
+    secretPaths: args.secretPaths ?? [],
+    allowIncomplete: args.allowIncomplete === true,
+  };
+}
+
+/**
+ * Runs the scan, matches vulnerabilities when a database is there, applies the filters and writes
+ * each report asked for. Exit code: {@link EXIT_INCOMPLETE} when an analyzer could not read its
+ * package database (unless `allowIncomplete`), else `--exit-code` when findings remain, else 0.
+ */
+export async function runScan(image: Image, plan: ScanPlan, io: Io, vulns: ScanVulns): Promise<number> {
   let last = 0;
   const onProgress = (p: RunProgress) => {
     const now = performance.now();
@@ -154,57 +170,83 @@ export async function runScan(image: Image, args: ScanArgs, json: boolean, io: I
   let report: ScanReport;
   try {
     report = await scanImage(image, {
-      analyzers: plugins,
+      analyzers: [...plan.plugins],
       onProgress,
-      ...(maxTotalBytes === undefined ? {} : { maxTotalBytes }),
+      ...(vulns.matcher === undefined ? {} : { vulnerabilities: vulns.matcher }),
+      ...(plan.maxTotalBytes === undefined ? {} : { maxTotalBytes: plan.maxTotalBytes }),
       pluginOptions: {
-        dpkg: { files: args.dpkgFiles, licenses: args.licenses },
-        secrets: { paths: args.secretPaths ?? [] },
+        dpkg: { files: plan.dpkgFiles, licenses: plan.licenses },
+        secrets: { paths: plan.secretPaths },
       },
     });
   } finally {
     progressDone(io);
   }
-  const text = render(
-    report,
-    format,
-    args.output === undefined && (io.stdout as NodeJS.WriteStream).isTTY === true,
-  );
-  if (args.output === undefined) io.stdout.write(text);
-  else {
-    await writeFile(args.output, text);
-    io.stderr.write(`rafscan: wrote ${format} report to ${args.output}\n`);
+  if (vulns.missing !== undefined) {
+    report = withoutDatabase(report, vulns.missing);
+    note(io, `rafscan: vulnerabilities not checked: ${vulns.missing.message}`);
+  } else if (vulns.sample) {
+    note(io, "rafscan: vulnerabilities matched against rafscan's SAMPLE data, not real advisories");
+  }
+  const outcome = finishScan(report, vulns.options);
+  if (outcome.message !== undefined) io.stderr.write(`rafscan: ${outcome.message}\n`);
+  report = outcome.report;
+  for (const out of plan.outputs) {
+    if (out.file === undefined) {
+      const tty = (io.stdout as NodeJS.WriteStream).isTTY === true;
+      // Only a terminal has a width to fit; a file or pipe gets whole lines.
+      const width = tty ? (io.stdout as NodeJS.WriteStream).columns || 100 : Number.POSITIVE_INFINITY;
+      io.stdout.write(render(report, out.format, useColor(io, io.stdout), width, vulns));
+    } else {
+      await writeFile(out.file, render(report, out.format, false, Number.POSITIVE_INFINITY, vulns));
+      note(io, `rafscan: wrote ${out.format} report to ${out.file}`);
+    }
   }
   for (const [codec, d] of Object.entries(report.telemetry.decoders ?? {})) {
     if (d.fallback) {
-      io.stderr.write(
-        `rafscan: note: ${codec} chunks were decoded by ${d.implementation}, a pure-JS fallback several times slower than the native decoder (${d.reason ?? "native binding unavailable"})\n`,
+      note(
+        io,
+        `rafscan: note: ${codec} chunks were decoded by ${d.implementation}, a pure-JS fallback several times slower than the native decoder (${d.reason ?? "native binding unavailable"})`,
       );
     }
   }
   if (report.complete === false) {
+    // Not a note: a partial result must never pass for a whole one, even with -q.
     const missing = (report.incomplete ?? []).filter((f) => f.required);
     for (const f of missing) io.stderr.write(`rafscan: ${f.plugin}: not read: ${f.path}: ${f.reason}\n`);
     io.stderr.write(
-      `rafscan: the scan is INCOMPLETE: ${missing.length} package database file${missing.length === 1 ? "" : "s"} could not be read, so packages are missing${args.allowIncomplete === true ? "" : ` (exit ${EXIT_INCOMPLETE}; --allow-incomplete accepts it)`}\n`,
+      `rafscan: the scan is INCOMPLETE: ${missing.length} package database file${missing.length === 1 ? "" : "s"} could not be read, so packages are missing${plan.allowIncomplete ? "" : ` (exit ${EXIT_INCOMPLETE}; --allow-incomplete accepts it)`}\n`,
     );
-    return args.allowIncomplete === true ? 0 : EXIT_INCOMPLETE;
+    if (!plan.allowIncomplete) return EXIT_INCOMPLETE;
   }
-  return 0;
+  return outcome.exitCode;
 }
 
-function render(report: ScanReport, format: ScanFormat, color: boolean): string {
+/** Analyzer versions as semver: `1` is shown as `1.0.0`, so every analyzer reads the same way. */
+export function semver(version: string): string {
+  const parts = version.split(".");
+  if (parts.length >= 3 || !parts.every((p) => /^\d+$/.test(p))) return version;
+  while (parts.length < 3) parts.push("0");
+  return parts.join(".");
+}
+
+function render(
+  report: ScanReport,
+  format: ScanFormat,
+  color: boolean,
+  width: number,
+  vulns: ScanVulns,
+): string {
   switch (format) {
     case "table":
-      return formatTable(report, { color, width: (process.stdout.columns ?? 100) || 100 });
+      return formatTable(report, { color, width, severities: vulns.options.severities });
     case "json":
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return formatJsonReport(report);
+    case "sarif":
+      return `${JSON.stringify(toSarif(report, { toolVersion: cliVersion() }), null, 2)}\n`;
     case "cyclonedx":
-      return `${JSON.stringify(toCycloneDx(report, { toolVersion: CLI_VERSION }), null, 2)}\n`;
+      return `${JSON.stringify(toCycloneDx(report, { toolVersion: cliVersion() }), null, 2)}\n`;
     case "spdx":
-      return `${JSON.stringify(toSpdx(report, { toolVersion: CLI_VERSION }), null, 2)}\n`;
+      return `${JSON.stringify(toSpdx(report, { toolVersion: cliVersion() }), null, 2)}\n`;
   }
 }
-
-/** The version written into SBOM tool fields. */
-export const CLI_VERSION = "0.1.0";

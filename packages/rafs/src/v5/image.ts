@@ -56,6 +56,8 @@ class V5Image implements RafsImage {
   readonly #sb: V5SuperBlock;
   readonly #limits: Limits;
   readonly #blobs: BlobInfo[];
+  /** Directories whose children were checked sorted and unique (see {@link #checkedChildren}). */
+  readonly #sortedDirs = new Set<number>();
 
   constructor(bytes: Uint8Array, limits: Limits) {
     this.#bytes = bytes;
@@ -184,8 +186,38 @@ class V5Image implements RafsImage {
     return { first, count };
   }
 
+  /**
+   * The children of directory `id`, checked once to be strictly sorted by name: lookup's binary
+   * search relies on it, and a duplicate or misplaced name would let a walk list an entry that
+   * lookup then misses or resolves to its twin (nydus's builder always writes them sorted).
+   */
+  #checkedChildren(id: number): { first: number; count: number } {
+    const range = this.#children(id);
+    if (this.#sortedDirs.has(id)) return range;
+    let prev: Uint8Array | undefined;
+    for (let i = range.first; i < range.first + range.count; i++) {
+      const name = this.#record(i).name;
+      if (prev !== undefined) {
+        const c = compareBytes(prev, name);
+        if (c >= 0) {
+          const what = c === 0 ? "duplicate entry name" : "entries are not sorted at";
+          corrupt(`${what} ${JSON.stringify(new TextDecoder().decode(name))}`, this.#dirWhere(id));
+        }
+      }
+      prev = name;
+    }
+    this.#sortedDirs.add(id);
+    return range;
+  }
+
+  /** "v5 directory inode N "name"": where a directory problem is, with the directory's own name. */
+  #dirWhere(id: number): string {
+    const name = id === RAFS_V5_ROOT_INODE ? "/" : new TextDecoder().decode(this.#record(id).name);
+    return `v5 directory inode ${id} ${JSON.stringify(name)}`;
+  }
+
   *readdir(id: number): Iterable<DirEntry> {
-    const { first, count } = this.#children(id);
+    const { first, count } = this.#checkedChildren(id);
     for (let i = first; i < first + count; i++) {
       const rec = this.#record(i);
       yield { name: rec.name, id: i, type: rec.inode.type };
@@ -193,8 +225,8 @@ class V5Image implements RafsImage {
   }
 
   lookup(id: number, name: Uint8Array): DirEntry | undefined {
-    const { first, count } = this.#children(id);
-    // Children are sorted byte-wise by name (builder order), so binary search works.
+    const { first, count } = this.#checkedChildren(id);
+    // Children are sorted byte-wise by name (checked above), so binary search works.
     let lo = first;
     let hi = first + count - 1;
     while (lo <= hi) {

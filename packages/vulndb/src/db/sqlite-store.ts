@@ -1,0 +1,235 @@
+// The SQLite advisory database opened for reading: the AdvisoryStore the matcher uses. Opening
+// reads the file header and the meta table only (a few pages), so it costs the same for a
+// database of ten records or of a million; each lookup is one index descent plus the records.
+import { open as openFile, stat } from "node:fs/promises";
+import { inflateRawSync } from "node:zlib";
+import type { DatabaseInfo } from "@rafscan/analyzers";
+import type { OsvRecord } from "../osv.js";
+import type { AdvisoryStore } from "../store.js";
+import { nameKey, splitEcosystem } from "./ecosystems.js";
+import { VulndbError, VulndbErrorCode } from "./errors.js";
+import { RAFSCAN_DB_APPLICATION_ID, RECORD_ENCODING, SCHEMA_VERSION } from "./schema.js";
+import { openSqlite, type SqliteDatabase, type SqliteDriver, type SqliteStatement } from "./sqlite.js";
+
+/** What the meta table says beyond {@link DatabaseInfo}. */
+export interface DatabaseMeta {
+  readonly info: DatabaseInfo;
+  /** Records stored (withdrawn ones included). */
+  readonly records: number;
+  readonly withdrawn: number;
+  /** Ecosystems with release (`Debian:12`, `PyPI`), sorted. */
+  readonly ecosystems: readonly string[];
+}
+
+/** Options of {@link SqliteAdvisoryStore.open}. */
+export interface OpenDatabaseOptions {
+  /** The SQLite binding. Default: see {@link openSqlite}. */
+  readonly driver?: SqliteDriver;
+}
+
+const HEADER = Buffer.from("SQLite format 3\0", "latin1");
+
+/**
+ * Checks that `path` looks like a whole SQLite file before SQLite sees it: the magic, and a size
+ * that matches the page count its header records (a truncated download or copy fails here, not
+ * at the first lookup that reaches a missing page).
+ */
+async function checkFile(path: string): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new VulndbError(
+        VulndbErrorCode.NOT_FOUND,
+        `no advisory database at ${path} (run rafscan db build, pull or import)`,
+        { path, cause },
+      );
+    }
+    throw new VulndbError(VulndbErrorCode.CORRUPT, `cannot read ${path}: ${(cause as Error).message}`, {
+      path,
+      cause,
+    });
+  }
+  const head = Buffer.alloc(100);
+  const fh = await openFile(path, "r");
+  try {
+    await fh.read(head, 0, 100, 0);
+  } finally {
+    await fh.close();
+  }
+  if (size < 100 || !head.subarray(0, 16).equals(HEADER)) {
+    throw new VulndbError(VulndbErrorCode.CORRUPT, `${path} is not a SQLite database`, { path });
+  }
+  const raw = head.readUInt16BE(16);
+  const pageSize = raw === 1 ? 65536 : raw;
+  const pages = head.readUInt32BE(28);
+  // The in-header page count is valid only when written by the same change (offsets 24 and 92).
+  if (pages !== 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && size !== pages * pageSize) {
+    throw new VulndbError(
+      VulndbErrorCode.CORRUPT,
+      `${path} is damaged: ${size} bytes, but its header says ${pages} pages of ${pageSize}`,
+      { path },
+    );
+  }
+}
+
+function corrupt(path: string, cause: unknown): VulndbError {
+  return new VulndbError(
+    VulndbErrorCode.CORRUPT,
+    `${path} is damaged or not a rafscan advisory database: ${(cause as Error).message}`,
+    { path, cause },
+  );
+}
+
+/** An advisory database file opened read-only. */
+export class SqliteAdvisoryStore implements AdvisoryStore {
+  readonly path: string;
+  readonly meta: DatabaseMeta;
+  readonly #db: SqliteDatabase;
+  readonly #lookup: SqliteStatement;
+
+  private constructor(path: string, db: SqliteDatabase, meta: DatabaseMeta) {
+    this.path = path;
+    this.#db = db;
+    this.meta = meta;
+    this.#lookup = db.prepare(
+      "SELECT a.record FROM affected f JOIN advisory a ON a.id = f.advisory WHERE f.ecosystem = ? AND f.release = ? AND f.name = ? ORDER BY a.osv_id",
+    );
+  }
+
+  /**
+   * Opens a database file read-only and checks it is one this rafscan reads.
+   * @throws VulndbError `VULNDB_NOT_FOUND` (no file), `VULNDB_CORRUPT` (not SQLite, not ours,
+   *   truncated, damaged), `VULNDB_SCHEMA_TOO_NEW`, `VULNDB_SCHEMA_TOO_OLD`, `VULNDB_NO_SQLITE`
+   */
+  static async open(path: string, options: OpenDatabaseOptions = {}): Promise<SqliteAdvisoryStore> {
+    await checkFile(path);
+    let db: SqliteDatabase;
+    try {
+      db = openSqlite(path, {
+        readOnly: true,
+        ...(options.driver === undefined ? {} : { driver: options.driver }),
+      });
+    } catch (cause) {
+      if (cause instanceof VulndbError) throw cause;
+      throw corrupt(path, cause);
+    }
+    try {
+      const meta = readMeta(db, path);
+      return new SqliteAdvisoryStore(path, db, meta);
+    } catch (err) {
+      db.close();
+      if (err instanceof VulndbError) throw err;
+      throw corrupt(path, err);
+    }
+  }
+
+  info(): DatabaseInfo {
+    return this.meta.info;
+  }
+
+  lookup(ecosystem: string, name: string): readonly OsvRecord[] {
+    const { base, release } = splitEcosystem(ecosystem);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = this.#lookup.all(base, release, nameKey(base, name));
+    } catch (cause) {
+      throw corrupt(this.path, cause);
+    }
+    return rows.map((row) => {
+      const blob = row.record;
+      if (!(blob instanceof Uint8Array)) throw corrupt(this.path, new Error("a record is not a blob"));
+      try {
+        return JSON.parse(inflateRawSync(blob).toString("utf8")) as OsvRecord;
+      } catch (cause) {
+        throw corrupt(this.path, cause);
+      }
+    });
+  }
+
+  ecosystems(): readonly string[] {
+    return this.meta.ecosystems;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/** Reads and checks the application id, the schema version and the meta table. */
+function readMeta(db: SqliteDatabase, path: string): DatabaseMeta {
+  const appId = Number(db.prepare("PRAGMA application_id").get()?.application_id);
+  if (appId !== RAFSCAN_DB_APPLICATION_ID) {
+    throw new VulndbError(
+      VulndbErrorCode.CORRUPT,
+      `${path} is a SQLite file but not a rafscan advisory database`,
+      { path },
+    );
+  }
+  const version = Number(db.prepare("PRAGMA user_version").get()?.user_version);
+  if (version > SCHEMA_VERSION) {
+    throw new VulndbError(
+      VulndbErrorCode.SCHEMA_TOO_NEW,
+      `${path} has database schema ${version}; this rafscan reads schema ${SCHEMA_VERSION}: upgrade rafscan`,
+      { path },
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    throw new VulndbError(
+      VulndbErrorCode.SCHEMA_TOO_OLD,
+      `${path} has database schema ${version}; this rafscan reads schema ${SCHEMA_VERSION}: build or pull the database again`,
+      { path },
+    );
+  }
+  const values = new Map<string, string>();
+  for (const row of db.prepare("SELECT key, value FROM meta").all()) {
+    if (typeof row.key === "string" && typeof row.value === "string") values.set(row.key, row.value);
+  }
+  const json = (key: string): unknown => {
+    const v = values.get(key);
+    if (v === undefined)
+      throw new VulndbError(VulndbErrorCode.CORRUPT, `${path} has no ${key} in its meta table`, { path });
+    try {
+      return JSON.parse(v);
+    } catch (cause) {
+      throw new VulndbError(VulndbErrorCode.CORRUPT, `${path}: meta ${key} is not JSON`, { path, cause });
+    }
+  };
+  if (json("record_encoding") !== RECORD_ENCODING) {
+    throw new VulndbError(VulndbErrorCode.CORRUPT, `${path}: unknown record encoding`, { path });
+  }
+  const builtAt = json("built_at");
+  const sources = json("sources");
+  const ecosystems = json("ecosystems");
+  const records = json("records");
+  const withdrawn = json("withdrawn");
+  const sample = json("sample");
+  const okSources =
+    Array.isArray(sources) &&
+    sources.every(
+      (s) =>
+        typeof s === "object" &&
+        s !== null &&
+        typeof s.id === "string" &&
+        typeof s.name === "string" &&
+        Number.isSafeInteger(s.records),
+    );
+  if (
+    typeof builtAt !== "string" ||
+    !okSources ||
+    !Array.isArray(ecosystems) ||
+    !ecosystems.every((e) => typeof e === "string") ||
+    !Number.isSafeInteger(records) ||
+    !Number.isSafeInteger(withdrawn) ||
+    typeof sample !== "boolean"
+  ) {
+    throw new VulndbError(VulndbErrorCode.CORRUPT, `${path}: malformed meta table`, { path });
+  }
+  return {
+    info: { schemaVersion: version, builtAt, sources: sources as DatabaseInfo["sources"], sample, path },
+    records: records as number,
+    withdrawn: withdrawn as number,
+    ecosystems: ecosystems as string[],
+  };
+}
