@@ -28,6 +28,12 @@ Examples:
     )
     .addOption(
       new Option(
+        "--all-platforms",
+        "convert every platform of SRC's index and write a Nydus index (default: only --platform's)",
+      ),
+    )
+    .addOption(
+      new Option(
         "--src-creds <USER:PASS>",
         "credentials for SRC's registry only (USER alone: --password-stdin)",
       ).helpGroup("Registry options:"),
@@ -42,7 +48,8 @@ Examples:
     async (
       src: string,
       dest: string,
-      opts: BuildOptionValues & ImageOptionValues & { srcCreds?: string; destCreds?: string },
+      opts: BuildOptionValues &
+        ImageOptionValues & { srcCreds?: string; destCreds?: string; allPlatforms?: boolean },
     ) => {
       const [{ runConvert }, { parseCreds, withNetwork }, { isRemoteName }] = await Promise.all([
         import("./convert.js"),
@@ -69,6 +76,7 @@ Examples:
                 ? undefined
                 : parseCreds(opts.destCreds, "--dest-creds", net.stdinPassword),
             dispatcher: net.dispatcher,
+            allPlatforms: opts.allPlatforms === true,
           },
           ctx.json,
           ctx.io,
