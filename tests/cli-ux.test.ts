@@ -129,6 +129,10 @@ describe("scan outputs", () => {
     expect(JSON.parse(readFileSync(sbom, "utf8")).spdxVersion).toBe("SPDX-2.3");
     expect(r.stderr).toContain(`wrote cyclonedx report to ${bom}`);
     expect(run(["scan", "-o", "json", "-o", "table"]).status).toBe(2);
+    const noDir = run(["scan", "-o", `json=${join(dir, "no-such-dir", "r.json")}`]);
+    expect(noDir.status).toBe(2);
+    expect(noDir.stderr).toContain("does not exist");
+    expect(noDir.stderr).not.toContain("sample image");
   });
 
   it("table output to a file or pipe is not cut to 100 columns", () => {

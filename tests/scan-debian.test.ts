@@ -156,6 +156,33 @@ function nodeTruth(root: string): { packages: string[]; files: string[]; bytes: 
   return { packages: packages.sort(), files, bytes };
 }
 
+/**
+ * Ownership truth from the host: every dpkg `info/*.list` of the tree, as file path -> package.
+ * The list files read for ownership are those of the Python-named packages (python3-*, ...):
+ * their sizes bound what the dpkg analyzer may read beyond its status file.
+ */
+function dpkgListTruth(root: string): {
+  owner: Map<string, string>;
+  pythonListFiles: string[];
+  pythonListBytes: number;
+} {
+  const info = join(root, "var/lib/dpkg/info");
+  const owner = new Map<string, string>();
+  const pythonListFiles: string[] = [];
+  let pythonListBytes = 0;
+  for (const name of readdirSync(info)) {
+    if (!name.endsWith(".list")) continue;
+    const pkg = name.slice(0, -5).replace(/:.*$/, "");
+    const text = readFileSync(join(info, name), "utf8");
+    for (const line of text.split("\n")) if (line.startsWith("/")) owner.set(line, pkg);
+    if (/^(?:python[23]?|pypy3?)-/.test(pkg)) {
+      pythonListFiles.push(`/var/lib/dpkg/info/${name}`);
+      pythonListBytes += lstatSync(join(info, name)).size;
+    }
+  }
+  return { owner, pythonListFiles, pythonListBytes };
+}
+
 /** Compressed bytes of the distinct chunks holding `paths` (inline data costs no blob read). */
 async function chunkBytes(image: Image, paths: readonly string[]): Promise<number> {
   const seen = new Set<string>();
@@ -233,6 +260,30 @@ describe.skipIf(UNAVAILABLE !== undefined)("scan of a debootstrapped Debian book
     ).toEqual(truth.packages);
   });
 
+  it("links each Python distribution under dist-packages to the dpkg package that installed it", () => {
+    const { owner } = dpkgListTruth(deb.root);
+    const python = found("python");
+    const dpkgPurls = new Map(found("dpkg").map((p) => [p.name, p.purl]));
+    let linked = 0;
+    for (const p of python) {
+      const want = owner.get(p.source);
+      if (want === undefined) {
+        expect(p.installedBy, p.source).toBeUndefined();
+        continue;
+      }
+      linked++;
+      expect(p.installedBy, p.source).toEqual({
+        manager: "dpkg",
+        name: want,
+        version: found("dpkg").find((d) => d.name === want)?.version,
+        purl: dpkgPurls.get(want),
+      });
+    }
+    // Every distribution of this tree came from apt.
+    expect(linked).toBe(python.length);
+    expect(linked).toBeGreaterThan(5);
+  });
+
   it("reports exactly the packages installed under node_modules directories", () => {
     // Debian installs node-* packages as /usr/share/nodejs/<name> (no node_modules directory in
     // the walk: /usr/share/node_modules is a symlink to it), so with the default package list this
@@ -249,7 +300,16 @@ describe.skipIf(UNAVAILABLE !== undefined)("scan of a debootstrapped Debian book
     const osFiles = osPlugin.needs.filter((n): n is string => typeof n === "string");
     const osBytes = osFiles.reduce((sum, p) => sum + (fileSize(deb.root, p) ?? 0), 0);
     expect(analyzer("os").bytesRead).toBe(osBytes);
-    expect(analyzer("dpkg").bytesRead).toBe(fileSize(deb.root, "/var/lib/dpkg/status"));
+    // Plus the list files of Python-named packages read to link them to their distributions
+    // (some, not all: reading stops once every distribution has its owner).
+    const status = fileSize(deb.root, "/var/lib/dpkg/status") as number;
+    const lists = dpkgListTruth(deb.root);
+    const dpkgBytes = analyzer("dpkg").bytesRead;
+    console.info(
+      `[scan-debian] ownership: dpkg read ${dpkgBytes - status} bytes of list files beyond its ${status}-byte status file (all python list files: ${lists.pythonListBytes})`,
+    );
+    expect(dpkgBytes).toBeGreaterThan(status);
+    expect(dpkgBytes - status).toBeLessThanOrEqual(lists.pythonListBytes);
     expect(analyzer("python").bytesRead).toBe(pythonTruth(deb).bytes);
     expect(analyzer("node").bytesRead).toBe(nodeTruth(deb.root).bytes);
   });
@@ -266,6 +326,7 @@ describe.skipIf(UNAVAILABLE !== undefined)("scan of a debootstrapped Debian book
           osFiles.filter((p) => fileSize(deb.root, p) !== undefined).map((p) => fresh.realpath(p)),
         )),
         "/var/lib/dpkg/status",
+        ...dpkgListTruth(deb.root).pythonListFiles,
         ...pythonTruth(deb).files,
         ...nodeTruth(deb.root).files,
       ];

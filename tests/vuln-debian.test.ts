@@ -175,11 +175,22 @@ describe.skipIf(UNAVAILABLE !== undefined)(
       } finally {
         await image.close();
       }
-      const start = performance.now();
-      matchVulnerabilities(report, new MemoryAdvisoryStore(records));
-      matchMs = performance.now() - start;
+      // A figure for docs/matching.md, not an assertion: the median of 7 runs (the first warms up).
+      const store = new MemoryAdvisoryStore(records);
+      const times: number[] = [];
+      const cpu: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        const startCpu = process.cpuUsage();
+        matchVulnerabilities(report, store);
+        const used = process.cpuUsage(startCpu);
+        cpu.push((used.user + used.system) / 1000);
+        times.push(performance.now() - start);
+      }
+      matchMs = times.sort((a, b) => a - b)[3] as number;
+      const cpuMs = cpu.sort((a, b) => a - b)[3] as number;
       console.info(
-        `[vuln-debian] matched ${report.packages.length} packages against ${records.length} records in ${matchMs.toFixed(1)} ms: ${report.vulnerabilities?.findings.length} findings`,
+        `[vuln-debian] matched ${report.packages.length} packages against ${records.length} records in ${matchMs.toFixed(1)} ms wall, ${cpuMs.toFixed(1)} ms CPU (medians of 7): ${report.vulnerabilities?.findings.length} findings`,
       );
     }, 20 * 60_000);
 

@@ -26,6 +26,7 @@ const USAGE = `usage: node benchmarks/vulns/run.mjs [options]
   --lookups N     lookups measured per process (default 10000)
   --node PATH     also measure open and lookups under this node binary (e.g. Node 24: node:sqlite)
   --work DIR      where the corpus and database go (default ~/.cache/rafscan/bench-vulns)
+  --reuse-build   keep the database and build figures of the last run with these --records/--seed
   --out FILE      results file (default benchmarks/vulns/results.json)`;
 
 /**
@@ -53,6 +54,7 @@ async function main() {
       node: { type: "string" },
       work: { type: "string", default: join(homedir(), ".cache", "rafscan", "bench-vulns") },
       out: { type: "string", default: join(here, "results.json") },
+      "reuse-build": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -84,9 +86,22 @@ async function main() {
   }
   const zipBytes = corpus.files.reduce((n, f) => n + statSync(f).size, 0);
   const dbDir = join(values.work, `db-${records}-${seed}`);
-  rmSync(dbDir, { recursive: true, force: true });
-  console.error(`db build of ${corpus.files.length} zips (${mb(zipBytes)} MB) ...`);
-  const build = child(process.execPath, "build-child.mjs", [dbDir, ...corpus.files]);
+  const buildFile = join(values.work, `build-${records}-${seed}.json`);
+  /** @type {any} */
+  let build;
+  if (values["reuse-build"] && existsSync(buildFile) && existsSync(join(dbDir, "vulndb.sqlite"))) {
+    build = JSON.parse(readFileSync(buildFile, "utf8"));
+    console.error(`reusing the database and build figures of ${build.measuredAt}`);
+  } else {
+    rmSync(dbDir, { recursive: true, force: true });
+    console.error(`db build of ${corpus.files.length} zips (${mb(zipBytes)} MB) ...`);
+    build = {
+      ...child(process.execPath, "build-child.mjs", [dbDir, ...corpus.files]),
+      measuredAt: new Date().toISOString(),
+    };
+    // Kept, so that the query half can be re-run alone (--reuse-build) on the same database.
+    writeFileSync(buildFile, JSON.stringify(build));
+  }
   const dbFile = join(dbDir, "vulndb.sqlite");
   const dbBytes = statSync(dbFile).size;
   const queries = [child(process.execPath, "query-child.mjs", [dbFile, String(lookups)])];
@@ -113,6 +128,7 @@ async function main() {
       badRecords: build.badRecords,
       duplicates: build.duplicates,
       recordsPerSecond: Math.round(build.read / build.seconds),
+      measuredAt: build.measuredAt,
     },
     database: {
       bytes: dbBytes,

@@ -3,6 +3,8 @@ import { apkPlugin } from "./apk/apk-plugin.js";
 import { dpkgPlugin } from "./dpkg/dpkg-plugin.js";
 import { javaArchiveAnalyzer } from "./java/plugin.js";
 import { languageAnalyzers } from "./lang/index.js";
+import { rpmManifestPlugin } from "./manifests/rpm-manifest.js";
+import { sbomDocumentPlugin } from "./manifests/sbom-documents.js";
 import { osPlugin } from "./os/os-plugin.js";
 import type { AnalyzerPlugin } from "./plugin.js";
 import { rpmAnalyzer } from "./rpm/index.js";
@@ -15,5 +17,14 @@ import { rpmAnalyzer } from "./rpm/index.js";
  * chunk of each, far more than a package scan needs.
  */
 export function builtinAnalyzers(): AnalyzerPlugin[] {
-  return [osPlugin, dpkgPlugin, apkPlugin, rpmAnalyzer, ...languageAnalyzers(), javaArchiveAnalyzer];
+  return [
+    osPlugin,
+    dpkgPlugin,
+    apkPlugin,
+    rpmAnalyzer,
+    rpmManifestPlugin,
+    ...languageAnalyzers(),
+    javaArchiveAnalyzer,
+    sbomDocumentPlugin,
+  ];
 }

@@ -14,7 +14,8 @@ export type Ecosystem =
   | "conda"
   | "cargo"
   | "golang"
-  | "maven";
+  | "maven"
+  | "julia";
 
 /** One installed package. */
 export interface Package {

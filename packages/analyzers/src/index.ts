@@ -32,24 +32,37 @@ export {
   cargoPlugin,
   condaPlugin,
   dotnetPlugin,
+  juliaPlugin,
   LANG_LIMITS,
   type LanguageAnalyzersOptions,
   languageAnalyzers,
   nodeLockfilePlugin,
   nodePlugin,
+  nugetPlugin,
   parseCargoLock,
   parseComposerInstalled,
   parseCondaMeta,
   parseCoreMetadata,
   parseDepsJson,
   parseGemspec,
+  parseJuliaManifest,
   parsePackageLock,
+  parsePackagesConfig,
+  parsePackagesLock,
+  parsePackagesProps,
   parsePnpmLock,
   parseYarnLock,
   phpPlugin,
   pythonPlugin,
   rubyPlugin,
 } from "./lang/index.js";
+export {
+  parseBottlerocketInventory,
+  parseContentManifest,
+  parseRpmManifest,
+  rpmManifestPlugin,
+} from "./manifests/rpm-manifest.js";
+export { isSbomDocument, sbomDocumentPlugin, sbomPurls } from "./manifests/sbom-documents.js";
 export { DEFAULT_MAX_FILE_SIZE } from "./matched-file.js";
 export { type CompiledNeeds, compileNeeds } from "./needs.js";
 export { osPlugin } from "./os/os-plugin.js";
@@ -137,6 +150,7 @@ export {
   type Severity,
   type SuppressedFinding,
   type UnmatchedPackage,
+  unmatchableReason,
   type VulnerabilityFinding,
   type VulnerabilityMatcher,
   type VulnerabilityReport,

@@ -2,7 +2,7 @@
 // bytes into findings. The runner (runner.ts) walks the image once, matches every plugin's needs,
 // reads the matched files together so the blob source can coalesce ranges, and isolates failures.
 import type { Image } from "@rafscan/vfs";
-import type { Findings, OsInfo } from "./findings.js";
+import type { Findings, OsInfo, Package, PackageOwner } from "./findings.js";
 
 /** What a predicate need sees of a walked entry (regular files only). */
 export interface NeedEntry {
@@ -81,4 +81,15 @@ export interface AnalyzerPlugin {
    */
   readonly database?: boolean;
   analyze(files: readonly MatchedFile[], ctx: AnalyzerContext): Promise<Findings> | Findings;
+  /**
+   * For OS package managers: which of `paths` (the files language packages were found in, after
+   * every `packages` plugin ran) belong to one of `packages` (what this plugin found). Called once
+   * per scan, after the packages stage, with the same counted `ctx`; the runner then sets
+   * `installedBy` on the language packages. Optional; read as little as possible.
+   */
+  owners?(
+    paths: readonly string[],
+    packages: readonly Package[],
+    ctx: AnalyzerContext,
+  ): Promise<ReadonlyMap<string, PackageOwner>> | ReadonlyMap<string, PackageOwner>;
 }

@@ -3,7 +3,7 @@
 // stage before the `packages` stage, and isolates each plugin's failures and bad output.
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { type Image, isFsError } from "@rafscan/vfs";
-import type { Findings, OsInfo, Package, Secret } from "./findings.js";
+import type { Findings, OsInfo, Package, PackageOwner, Secret } from "./findings.js";
 import {
   countingImage,
   DEFAULT_MAX_FILE_SIZE,
@@ -117,6 +117,7 @@ export async function runAnalyzers(
     if (stageSlots.length > 0)
       onProgress?.({ phase: "analyze", done: stageSlots.length, total: stageSlots.length });
   }
+  await linkOwners(image, slots, os, options, warn);
   for (const slot of slots) {
     if (slot.warnings > MAX_WARNINGS_PER_PLUGIN) {
       warnings.push({
@@ -343,6 +344,68 @@ async function analyzeOne(
   }
 }
 
+const OS_ECOSYSTEMS = new Set(["deb", "rpm", "apk"]);
+
+/**
+ * Asks each plugin with an `owners` hook (dpkg) which language packages its packages installed,
+ * and sets `installedBy` on those. The hook's reads go to that plugin's account, like `analyze`'s.
+ */
+async function linkOwners(
+  image: Image,
+  slots: readonly Slot[],
+  os: OsInfo | undefined,
+  options: RunOptions,
+  warn: (slot: Slot, message: string, path?: string) => void,
+): Promise<void> {
+  const linkers = slots.filter(
+    (s) =>
+      s.error === undefined &&
+      typeof s.plugin.owners === "function" &&
+      (s.findings.packages?.length ?? 0) > 0,
+  );
+  if (linkers.length === 0) return;
+  const paths = new Set<string>();
+  for (const s of slots)
+    for (const p of s.findings.packages ?? []) if (!OS_ECOSYSTEMS.has(p.ecosystem)) paths.add(p.source);
+  if (paths.size === 0) return;
+  const owners = new Map<string, PackageOwner>();
+  for (const slot of linkers) {
+    const ctx: AnalyzerContext = {
+      image: countingImage(image, slot.account),
+      os,
+      options: options.pluginOptions?.[slot.id] ?? {},
+      signal: options.signal,
+      warn: (msg, path) => warn(slot, String(msg), typeof path === "string" ? path : undefined),
+    };
+    const start = performance.now();
+    try {
+      const found = await slot.plugin.owners?.([...paths].sort(), slot.findings.packages ?? [], ctx);
+      for (const [path, owner] of found ?? []) {
+        const checked = checkOwner(owner);
+        if (paths.has(path) && checked !== undefined && !owners.has(path)) owners.set(path, checked);
+      }
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      // Ownership is extra: its failure leaves the packages as they were.
+      warn(slot, `cannot tell which language packages it installed: ${message(err)}`);
+    } finally {
+      slot.durationMs += performance.now() - start;
+    }
+  }
+  if (owners.size === 0) return;
+  for (const s of slots) {
+    const packages = s.findings.packages;
+    if (packages === undefined || packages.every((p) => !owners.has(p.source))) continue;
+    s.findings = {
+      ...s.findings,
+      packages: packages.map((p) => {
+        const owner = OS_ECOSYSTEMS.has(p.ecosystem) ? undefined : owners.get(p.source);
+        return owner === undefined ? p : { ...p, installedBy: owner };
+      }),
+    };
+  }
+}
+
 function report(slot: Slot): AnalyzerReport {
   const r: AnalyzerReport = {
     id: slot.id,
@@ -423,12 +486,26 @@ function checkPackage(p: unknown): Package | undefined {
   if (!isString(name) || name === "" || !isString(version) || !isString(ecosystem)) return undefined;
   if (!isString(purl) || !isString(source)) return undefined;
   const out: Record<string, unknown> = { name, version, ecosystem, purl, source };
-  for (const key of ["arch", "sourceName", "sourceVersion"] as const) if (isString(p[key])) out[key] = p[key];
+  for (const key of ["arch", "sourceName", "sourceVersion", "modularityLabel"] as const)
+    if (isString(p[key])) out[key] = p[key];
   for (const key of ["licenses", "files"] as const) {
     const list = strings(p[key]);
     if (list !== undefined) out[key] = list;
   }
+  if (p.relationship === "root" || p.relationship === "workspace") out.relationship = p.relationship;
+  const owner = checkOwner(p.installedBy);
+  if (owner !== undefined) out.installedBy = owner;
   return out as unknown as Package;
+}
+
+const OWNER_MANAGERS = new Set(["dpkg", "rpm", "apk"]);
+
+function checkOwner(o: unknown): PackageOwner | undefined {
+  if (!isObject(o) || !isString(o.manager) || !OWNER_MANAGERS.has(o.manager) || !isString(o.name))
+    return undefined;
+  const out: Record<string, string> = { manager: o.manager, name: o.name };
+  for (const key of ["version", "purl"] as const) if (isString(o[key])) out[key] = o[key];
+  return out as unknown as PackageOwner;
 }
 
 function checkOs(o: unknown): OsInfo | undefined {

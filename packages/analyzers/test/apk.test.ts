@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseApkInstalled } from "../src/apk/apk-db.js";
 import { APK_INSTALLED, apkPlugin } from "../src/apk/apk-plugin.js";
+import { apkLicenses } from "../src/apk/licenses.js";
 import type { OsInfo } from "../src/findings.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
 
@@ -129,4 +130,18 @@ describe("apkPlugin", () => {
     expect(j.packages).toEqual([]);
     expect(j.warnings.length).toBeGreaterThan(0);
   });
+});
+
+describe("apk licences", () => {
+  it.each([
+    ["GPL2", ["GPL-2.0-only"]],
+    ["GPL", ["GPL-2.0-or-later"]],
+    ["zlib", ["Zlib"]],
+    ["openssl", ["OpenSSL"]],
+    ["MIT BSD GPL2+", ["MIT", "BSD-3-Clause", "GPL-2.0-or-later"]],
+    ["( Apache-2.0 OR MIT ) AND MPL-2.0", ["(Apache-2.0 OR MIT) AND MPL-2.0"]],
+    ["custom:Foo", ["custom:Foo"]],
+  ])("apk: licence %j is normalised to SPDX ids as the peers do", (field, want) =>
+    expect(apkLicenses(field)).toEqual(want),
+  );
 });

@@ -5,6 +5,7 @@
 import { FsError } from "@rafscan/vfs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { debVersionProblem } from "../src/dpkg/deb-version.js";
 import { parseDeb822 } from "../src/dpkg/deb822.js";
 import { copyrightLicenses, dpkgPlugin } from "../src/dpkg/dpkg-plugin.js";
 import type { OsInfo } from "../src/findings.js";
@@ -213,4 +214,34 @@ describe("dpkgPlugin", () => {
     ).toEqual(["MIT", "BSD-3-clause"]);
     expect(copyrightLicenses("free text, no machine-readable fields")).toEqual([]);
   });
+});
+
+describe("dpkg regressions", () => {
+  it("dpkg: a package with an invalid Debian version (1:5.#) is skipped with a warning", async () => {
+    const status =
+      "Package: good\nStatus: install ok installed\nVersion: 1:2.3-4\n\nPackage: invalidpkg\nStatus: install ok installed\nVersion: 1:5.#\n";
+    const ctx = memoryContext();
+    const found = await dpkgPlugin.analyze([memoryFile("/var/lib/dpkg/status", status)], ctx);
+    expect(found.packages?.map((p) => p.name)).toEqual(["good"]);
+    expect(ctx.warnings).toEqual([
+      {
+        message:
+          'paragraph at line 5: package invalidpkg skipped: invalid version "1:5.#" (invalid character in upstream version)',
+        path: "/var/lib/dpkg/status",
+      },
+    ]);
+  });
+
+  it.each([
+    "1:2.3-4",
+    "2.36.1-8+deb12u1",
+    "1.2~rc1",
+    "0:1.0",
+    "1.0-1-2",
+    "7.88.1-10+deb12u5",
+    "2:8.2.3995-1ubuntu2.15",
+  ])("accepts the valid version %s", (v) => expect(debVersionProblem(v)).toBeUndefined());
+  it.each(["a1.0", "x:1.0", "1.0-#", ":1", "1:"])("refuses %s", (v) =>
+    expect(debVersionProblem(v)).toBeDefined(),
+  );
 });

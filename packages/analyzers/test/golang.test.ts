@@ -7,11 +7,19 @@ import { describe, expect, it } from "vitest";
 import { parseModInfo } from "../src/golang/build-info.js";
 import { isExecutableEntry } from "../src/golang/each-file.js";
 import { readElf } from "../src/golang/elf.js";
-import { analyzeGoBinary, goBinaryAnalyzer, goPurl, stdlibVersion } from "../src/golang/plugin.js";
+import { ldflagsVersion } from "../src/golang/ldflags.js";
+import {
+  analyzeGoBinary,
+  goBinaryAnalyzer,
+  goPackages,
+  goPurl,
+  stdlibVersion,
+} from "../src/golang/plugin.js";
 import type { MatchedFile } from "../src/plugin.js";
 import { countingFile } from "./helpers/binary/counting-file.js";
 import { buildElf } from "./helpers/binary/elf-writer.js";
 import { framedModinfo, inlineBuildInfo, pointerBuildInfo } from "./helpers/binary/go-buildinfo.js";
+import { buildMachO, buildPe } from "./helpers/binary/pe-macho-writer.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
 
 const MODINFO = [
@@ -294,4 +302,74 @@ it("reads the section table of a real ELF file the way readelf does", async () =
     .map((l) => /^\s*\[\s*\d+\]\s+(\S+)/.exec(l)?.[1])
     .filter((n): n is string => n !== undefined);
   expect(elf?.sections.slice(1).map((s) => s.name)).toEqual(names.slice(1));
+});
+
+describe("go-binary regressions", () => {
+  it("go-binary: the main module's version given by -ldflags -X main.version=... is kept (it was lost)", () => {
+    const info = {
+      goVersion: "go1.22.1",
+      path: "github.com/aquasecurity/test",
+      main: { path: "github.com/aquasecurity/test", version: "(devel)", sum: "" },
+      deps: [],
+      settings: [["-ldflags", "-s -w -X 'github.com/x/y/pkg.Other=a' -X=main.version=v1.0.0"]] as [
+        string,
+        string,
+      ][],
+    };
+    const main = goPackages(info as never, "/app").find((p) => p.name === "github.com/aquasecurity/test");
+    expect(main).toMatchObject({
+      version: "v1.0.0",
+      relationship: "root",
+      purl: "pkg:golang/github.com/aquasecurity/test@v1.0.0",
+    });
+  });
+
+  it('go-binary: a quoted build setting (-ldflags="...") is unquoted', () => {
+    const info = parseModInfo(
+      'path\tx.io/app\nmod\tx.io/app\t(devel)\t\nbuild\t-ldflags="-w -X main.version=v1.0.0"\nbuild\tCGO_ENABLED=0\n',
+    );
+    expect(info.settings).toEqual([
+      ["-ldflags", "-w -X main.version=v1.0.0"],
+      ["CGO_ENABLED", "0"],
+    ]);
+  });
+
+  it.each([
+    ["-X main.version=1.2.3", "1.2.3"],
+    ['-X "main.Version=v2.0.0-rc.1"', "v2.0.0-rc.1"],
+    ["-X main.ver=v1", "v1"],
+    ["-X main.version=dev", undefined],
+    ["-X main.commit=1.2.3", undefined],
+    ["-X", undefined],
+  ])("ldflagsVersion(%j) is %j", (flags, want) => expect(ldflagsVersion(flags)).toBe(want));
+});
+
+describe("go-binary in PE and Mach-O", () => {
+  it("go-binary: reads the build info of a PE (Windows) binary from the start of its .data section", async () => {
+    const info = inlineBuildInfo("go1.22.3", framedModinfo(MODINFO));
+    const pe = buildPe([
+      { name: ".text", data: new Uint8Array(4096).fill(0xcc) },
+      { name: ".data", data: Uint8Array.from([...info, ...new Uint8Array(100)]) },
+    ]);
+    const got = await analyzeGoBinary(memoryFile("/app/app.exe", pe, 0o100755));
+    expect(got?.goVersion).toBe("go1.22.3");
+    expect(got?.deps.length).toBeGreaterThan(0);
+  });
+
+  it("go-binary: reads the build info of a Mach-O binary from __go_buildinfo, or the first RW segment", async () => {
+    const info = inlineBuildInfo("go1.21.0", framedModinfo(MODINFO));
+    for (const name of ["__go_buildinfo", "__data"]) {
+      const macho = buildMachO([{ name, data: info }]);
+      const got = await analyzeGoBinary(memoryFile("/app/app", macho, 0o100755));
+      expect(got?.goVersion, name).toBe("go1.21.0");
+    }
+  });
+
+  it("go-binary: a PE without a data section or with a truncated table is not Go, or a clean error", async () => {
+    const pe = buildPe([{ name: ".text", data: new Uint8Array(512) }]);
+    expect(await analyzeGoBinary(memoryFile("/app/x.exe", pe))).toBeUndefined();
+    await expect(analyzeGoBinary(memoryFile("/app/y.exe", pe.subarray(0, 0x100)))).rejects.toThrow(
+      /beyond the end/,
+    );
+  });
 });

@@ -318,3 +318,23 @@ describe.skipIf(!hasJar)("java-archive: jars made by the jar tool", () => {
     ]);
   });
 });
+
+describe("java licences", () => {
+  it("java: licences are read from the pom.xml beside pom.properties", async () => {
+    const pomXml = `<?xml version="1.0"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <licenses>
+    <license><name>The Apache Software License, Version 2.0</name><url>x</url></license>
+    <license><name>MIT License</name></license>
+  </licenses>
+</project>`;
+    const jar = buildZip([
+      { name: "META-INF/maven/log4j/log4j/pom.properties", data: pom("log4j", "log4j", "1.2.17") },
+      { name: "META-INF/maven/log4j/log4j/pom.xml", data: pomXml },
+    ]);
+    const { packages } = await analyze([memoryFile("/app/log4j-1.2.17.jar", jar)]);
+    expect(packages.map((p) => [p.name, p.licenses])).toEqual([
+      ["log4j:log4j", ["The Apache Software License, Version 2.0", "MIT License"]],
+    ]);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cargoPlugin } from "../src/lang/cargo.js";
 import { compileNeeds } from "../src/needs.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
+import { treeContext } from "./helpers/tree-image.js";
 
 const entry = (path: string) => ({ path, size: 1, mode: 0o100644 });
 
@@ -87,5 +88,36 @@ describe("cargo plugin", () => {
     const found = await cargoPlugin.analyze(files, ctx);
     expect(found.packages?.map((p) => p.purl)).toEqual(["pkg:cargo/b@1"]);
     expect(ctx.warnings.map((w) => w.path)).toEqual(["/a/Cargo.lock", "/b/Cargo.lock", "/c/Cargo.lock"]);
+  });
+});
+
+describe("cargo regressions", () => {
+  it("cargo: a version written as a TOML multi-line string is read (the package was lost)", async () => {
+    const ctx = memoryContext();
+    const lock = '[[package]]\nname = "url"\nversion = """1.7.2"""\nsource = "registry+x"\n';
+    const found = await cargoPlugin.analyze([memoryFile("/app/Cargo.lock", lock)], ctx);
+    expect(found.packages?.map((p) => p.purl)).toEqual(["pkg:cargo/url@1.7.2"]);
+  });
+
+  it("cargo: crates reachable only through [dev-dependencies] are left out (Cargo.toml beside the lock)", async () => {
+    const lock = [
+      '[[package]]\nname = "app"\nversion = "0.1.0"\ndependencies = ["regex", "winapi", "serde_renamed"]',
+      '[[package]]\nname = "regex"\nversion = "1.7.3"\nsource = "registry+x"\ndependencies = ["memchr"]',
+      '[[package]]\nname = "memchr"\nversion = "2.5.0"\nsource = "registry+x"',
+      '[[package]]\nname = "serde_renamed"\nversion = "1.0.0"\nsource = "registry+x"',
+      '[[package]]\nname = "winapi"\nversion = "0.3.9"\nsource = "registry+x"\ndependencies = ["winapi-gnu"]',
+      '[[package]]\nname = "winapi-gnu"\nversion = "0.4.0"\nsource = "registry+x"',
+    ].join("\n\n");
+    const toml =
+      '[package]\nname = "app"\nversion = "0.1.0"\n\n[dependencies]\nregex = "1"\nserde = { package = "serde_renamed", version = "1" }\n\n[dev-dependencies]\nwinapi = "*"\n';
+    const ctx = treeContext({ "/app/Cargo.lock": lock, "/app/Cargo.toml": toml });
+    const found = await cargoPlugin.analyze([memoryFile("/app/Cargo.lock", lock)], ctx);
+    expect(found.packages?.map((p) => [p.name, p.relationship])).toEqual([
+      ["app", "root"],
+      ["regex", undefined],
+      ["memchr", undefined],
+      ["serde_renamed", undefined],
+    ]);
+    expect(ctx.reads).toEqual(["/app/Cargo.toml"]);
   });
 });

@@ -17,6 +17,8 @@ const PATHS: Record<string, string> = {
   conda: "/c/conda-meta/x-1-0.json",
   cargo: "/k/Cargo.lock",
   "node-lockfile": "/l/yarn.lock",
+  nuget: "/s/packages.lock.json",
+  julia: "/j/Manifest.toml",
 };
 
 describe("values", () => {
@@ -69,12 +71,12 @@ describe("PackageList", () => {
 describe("every language plugin", () => {
   const plugins = languageAnalyzers({ lockfiles: true });
 
-  it("has a path for every plugin, accepted by its needs, and whole access", () => {
+  it("has a path for every plugin, accepted by its needs, and whole access (python: range, for zipped eggs)", () => {
     expect(plugins.map((p) => p.id).sort()).toEqual(Object.keys(PATHS).sort());
     for (const p of plugins) {
       const path = PATHS[p.id] ?? "";
       expect(p.needs.some((n) => typeof n === "function" && n({ path, size: 1, mode: 0o100644 }))).toBe(true);
-      expect(p.access).toBe("whole");
+      expect(p.access).toBe(p.id === "python" ? "range" : "whole");
       expect(p.maxFileSize).toBeGreaterThan(0);
     }
   });

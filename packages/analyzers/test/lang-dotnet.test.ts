@@ -15,6 +15,8 @@ const DEPS = {
       "MyApp/1.0.0": { dependencies: { "Newtonsoft.Json": "13.0.3" }, runtime: { "MyApp.dll": {} } },
       "Newtonsoft.Json/13.0.3": { runtime: { "lib/net6.0/Newtonsoft.Json.dll": {} } },
       "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.2": { runtime: {} },
+      // A compile-time metapackage: listed under the runtime target, but nothing loaded.
+      "Microsoft.NETCore.App/1.1.2": { dependencies: { "Newtonsoft.Json": "13.0.3" } },
     },
   },
   libraries: {
@@ -26,6 +28,7 @@ const DEPS = {
       path: "newtonsoft.json/13.0.3",
     },
     "Microsoft.SourceLink.GitHub/8.0.0": { type: "package", serviceable: true },
+    "Microsoft.NETCore.App/1.1.2": { type: "package", serviceable: true },
     "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/8.0.2": { type: "runtimepack", serviceable: false },
   },
 };
@@ -41,7 +44,7 @@ describe("dotnet needs", () => {
 });
 
 describe("dotnet plugin", () => {
-  it("keeps runtime packages and the runtime pack; drops projects and compile-only packages", async () => {
+  it("keeps runtime packages, the runtime pack and the project (as root); drops compile-only packages", async () => {
     const ctx = memoryContext();
     const found = await dotnetPlugin.analyze([memoryFile(PATH, JSON.stringify(DEPS))], ctx);
     expect(found.packages).toEqual([
@@ -52,12 +55,28 @@ describe("dotnet plugin", () => {
         purl: "pkg:nuget/Newtonsoft.Json@13.0.3",
         source: PATH,
       },
+      // Missing from the runtime target: nothing says it is not loaded, so it is kept (as Trivy).
+      {
+        name: "Microsoft.SourceLink.GitHub",
+        version: "8.0.0",
+        ecosystem: "nuget",
+        purl: "pkg:nuget/Microsoft.SourceLink.GitHub@8.0.0",
+        source: PATH,
+      },
       {
         name: "Microsoft.NETCore.App.Runtime.linux-x64",
         version: "8.0.2",
         ecosystem: "nuget",
         purl: "pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@8.0.2",
         source: PATH,
+      },
+      {
+        name: "MyApp",
+        version: "1.0.0",
+        ecosystem: "nuget",
+        purl: "pkg:nuget/MyApp@1.0.0",
+        source: PATH,
+        relationship: "root",
       },
     ]);
     expect(ctx.warnings).toEqual([]);
@@ -74,7 +93,19 @@ describe("dotnet plugin", () => {
     const ctx = memoryContext();
     const doc = { runtimeTarget: { name: "constructor" }, targets: {}, libraries: DEPS.libraries };
     const found = await dotnetPlugin.analyze([memoryFile(PATH, JSON.stringify(doc))], ctx);
-    expect(found.packages).toHaveLength(3);
+    expect(found.packages).toHaveLength(5);
+  });
+
+  it("several projects none depends on: no root, all workspace (ambiguous, as Trivy)", async () => {
+    const ctx = memoryContext();
+    const doc = {
+      libraries: { "Web/1.0.0": { type: "project" }, "Worker/1.0.0": { type: "Project" } },
+    };
+    const found = await dotnetPlugin.analyze([memoryFile(PATH, JSON.stringify(doc))], ctx);
+    expect(found.packages?.map((p) => [p.name, p.relationship])).toEqual([
+      ["Web", "workspace"],
+      ["Worker", "workspace"],
+    ]);
   });
 
   it("warns for bad shapes and keys", async () => {

@@ -3,6 +3,7 @@ import { languageAnalyzers } from "../src/lang/index.js";
 import { nodeLockfilePlugin } from "../src/lang/node-lockfiles.js";
 import { compileNeeds } from "../src/needs.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
+import { treeContext } from "./helpers/tree-image.js";
 
 const entry = (path: string) => ({ path, size: 1, mode: 0o100644 });
 
@@ -33,7 +34,7 @@ describe("node-lockfile needs and opt-in", () => {
 });
 
 describe("package-lock.json", () => {
-  it("v3: packages map, nested installs, aliases; skips root, links, dev, git", async () => {
+  it("v3: packages map, nested installs, aliases, the project and its workspaces; skips links, dev, git", async () => {
     const lock = {
       name: "app",
       version: "1.0.0",
@@ -55,10 +56,12 @@ describe("package-lock.json", () => {
     };
     const r = await purls("/app/package-lock.json", JSON.stringify(lock));
     expect(r.purls).toEqual([
+      "pkg:npm/app@1.0.0",
       "pkg:npm/express@4.18.2",
       "pkg:npm/debug@2.6.9",
       "pkg:npm/debug@4.3.4",
       "pkg:npm/strip-ansi@6.0.1",
+      "pkg:npm/local@0.0.1",
       "pkg:npm/dup@1.0.0",
     ]);
     expect(r.warnings).toEqual([]);
@@ -79,6 +82,7 @@ describe("package-lock.json", () => {
     const r = await purls("/app/package-lock.json", JSON.stringify(lock));
     expect(r.purls?.sort()).toEqual([
       "pkg:npm/%40babel/code-frame@7.12.13",
+      "pkg:npm/app",
       "pkg:npm/ms@2.1.3",
       "pkg:npm/send@0.18.0",
       "pkg:npm/string-width@4.2.3",
@@ -257,5 +261,39 @@ packages:
     const r = await purls("/app/pnpm-lock.yaml", "packages:\n  /a@1.0.0:\n    dev: false\n");
     expect(r.purls).toEqual([]);
     expect(r.warnings).toHaveLength(1);
+  });
+});
+
+describe("yarn project and aliases", () => {
+  it("yarn: an alias without a version (foo-ms@npm:ms) is the real package at the lockfile's version", async () => {
+    const lock =
+      '"foo-ms@npm:ms":\n  version "2.1.3"\n\n"foo-uuid@npm:@types/uuid":\n  version "9.0.7"\n\nms@npm:^2.1.2:\n  version: 2.1.2\n';
+    const r = await purls("/app/yarn.lock", lock);
+    expect(r.purls).toEqual(["pkg:npm/ms@2.1.3", "pkg:npm/%40types/uuid@9.0.7", "pkg:npm/ms@2.1.2"]);
+  });
+
+  it("yarn: the project (package.json beside the lock) is the root, its named workspaces are members", async () => {
+    const lock = 'is-odd@^3.0.1:\n  version "3.0.1"\n';
+    const ctx = treeContext({
+      "/app/yarn.lock": lock,
+      "/app/package.json": JSON.stringify({
+        name: "mono",
+        version: "1.0.0",
+        workspaces: ["packages/**", "c"],
+      }),
+      "/app/packages/a/package.json": JSON.stringify({ name: "a", version: "0.0.1" }),
+      "/app/packages/nameless/package.json": JSON.stringify({ private: true }),
+      "/app/c/package.json": JSON.stringify({ name: "c" }),
+      "/app/node_modules/is-odd/package.json": JSON.stringify({ name: "is-odd", version: "3.0.1" }),
+      "/app/other/package.json": JSON.stringify({ name: "not-a-member", version: "1.0.0" }),
+    });
+    const found = await nodeLockfilePlugin.analyze([memoryFile("/app/yarn.lock", lock)], ctx);
+    expect(found.packages?.map((p) => [p.purl, p.relationship])).toEqual([
+      ["pkg:npm/is-odd@3.0.1", undefined],
+      ["pkg:npm/mono@1.0.0", "root"],
+      ["pkg:npm/c", "workspace"],
+      ["pkg:npm/a@0.0.1", "workspace"],
+    ]);
+    expect(ctx.warnings).toEqual([]);
   });
 });

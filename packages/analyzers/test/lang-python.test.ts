@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCoreMetadata, pythonPlugin } from "../src/lang/python.js";
 import { compileNeeds } from "../src/needs.js";
+import { countingFile } from "./helpers/binary/counting-file.js";
+import { buildZip } from "./helpers/binary/zip-writer.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
 
 const entry = (path: string) => ({ path, size: 1, mode: 0o100644 });
@@ -124,5 +126,41 @@ describe("python plugin", () => {
       ctx,
     );
     expect(found.packages?.[0]?.purl).toBe("pkg:pypi/big@9");
+  });
+});
+
+describe("python zipped eggs", () => {
+  it("python: a zipped .egg is read by range: its directory and EGG-INFO/PKG-INFO, not the whole egg", async () => {
+    const egg = buildZip([
+      { name: "kitchen/__init__.py", data: "x".repeat(200_000), method: 0 },
+      {
+        name: "EGG-INFO/PKG-INFO",
+        data: "Metadata-Version: 1.1\nName: kitchen\nVersion: 1.2.6\nLicense: LGPLv2+\n",
+      },
+    ]);
+    const { file, stats } = countingFile(
+      "/usr/lib/python2.7/site-packages/kitchen-1.2.6-py2.7.egg",
+      egg,
+      0o100644,
+    );
+    const ctx = memoryContext();
+    const found = await pythonPlugin.analyze([file], ctx);
+    expect(found.packages?.map((p) => [p.purl, p.licenses])).toEqual([
+      ["pkg:pypi/kitchen@1.2.6", ["LGPLv2+"]],
+    ]);
+    expect(stats.whole).toBe(false);
+    expect(stats.bytes).toBeLessThan(egg.length / 2);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it("python: an egg without EGG-INFO/PKG-INFO, or not a zip, is a warning", async () => {
+    const ctx = memoryContext();
+    const files = [
+      countingFile("/a/x.egg", buildZip([{ name: "x.py", data: "pass" }])).file,
+      memoryFile("/b/y.egg", "not a zip"),
+    ];
+    const found = await pythonPlugin.analyze(files, ctx);
+    expect(found.packages).toEqual([]);
+    expect(ctx.warnings.map((w) => w.path)).toEqual(["/a/x.egg", "/b/y.egg"]);
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { OsInfo } from "../src/findings.js";
 import { RPM_DB_PATHS, rpmAnalyzer } from "../src/rpm/index.js";
 import { parseSourceRpm, rpmNamespace, rpmVersion } from "../src/rpm/package.js";
+import { RPMTAG } from "../src/rpm/tags.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
 import { buildBdb, buildNdb, buildSqliteDb } from "./helpers/rpm/databases.js";
 import { packageHeaderBlob, type TestRpm } from "./helpers/rpm/header-blob.js";
@@ -267,5 +268,27 @@ describe("rpm package fields", () => {
     expect(rpmNamespace(undefined, "openSUSE")).toBe("opensuse");
     expect(rpmNamespace(undefined, "Acme")).toBeUndefined();
     expect(rpmNamespace(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe("rpm modularity", () => {
+  it("rpm: MODULARITYLABEL fills modularityLabel (module-stream advisories need it)", async () => {
+    const nodejs: TestRpm = {
+      name: "nodejs",
+      version: "18.20.2",
+      release: "1.module+el8.9.0+21743+0b3f1be2",
+      epoch: 1,
+      arch: "x86_64",
+      extra: [
+        { tag: RPMTAG.MODULARITYLABEL, type: "string", value: "nodejs:18:8090020240422121155:a75119d5" },
+      ],
+    };
+    const db = await buildSqliteDb([bash, nodejs].map(packageHeaderBlob));
+    const { packages, warnings } = await run([{ path: "/var/lib/rpm/rpmdb.sqlite", bytes: db }], rhel);
+    expect(warnings).toEqual([]);
+    expect(packages.map((p) => [p.name, p.modularityLabel])).toEqual([
+      ["bash", undefined],
+      ["nodejs", "nodejs:18:8090020240422121155:a75119d5"],
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { decodeAuditData, MAX_AUDIT_JSON } from "../src/rust-binary/audit-data.j
 import { rustBinaryAnalyzer } from "../src/rust-binary/plugin.js";
 import { countingFile } from "./helpers/binary/counting-file.js";
 import { buildElf } from "./helpers/binary/elf-writer.js";
+import { buildMachO, buildPe } from "./helpers/binary/pe-macho-writer.js";
 import { memoryContext, memoryFile } from "./helpers/files.js";
 
 const AUDIT = {
@@ -100,5 +101,22 @@ describe("rust-binary", () => {
       deflateSync(json({ packages: [null, { name: 1, version: "1" }, { name: "ok", version: "2.0.0" }] })),
     );
     expect(out).toEqual([{ name: "ok", version: "2.0.0", source: "", kind: "runtime", root: false }]);
+  });
+});
+
+describe("rust-binary in PE and Mach-O", () => {
+  it("rust-binary: reads the .dep-v0 section of PE and Mach-O executables too", async () => {
+    const section = deflateSync(json(AUDIT));
+    for (const [path, bytes] of [
+      ["/app/myapp.exe", buildPe([{ name: ".dep-v0", data: section }])],
+      ["/app/myapp", buildMachO([{ name: ".dep-v0", data: section }])],
+    ] as const) {
+      const { packages, warnings } = await analyze([memoryFile(path, bytes, 0o100755)]);
+      expect(warnings, path).toEqual([]);
+      expect(
+        packages.map((p) => p.purl),
+        path,
+      ).toContain("pkg:cargo/serde@1.0.197");
+    }
   });
 });

@@ -1,7 +1,7 @@
 // What a command's action gets besides its arguments: where to write, the global flags, and the exit
 // code it sets. Also the one helper every image-reading command uses to open IMAGE and report --stats.
 import type { Image } from "@rafscan/vfs";
-import type { ImageOptionValues } from "./option-groups.js";
+import { type ImageOptionValues, imageArgs } from "./option-groups.js";
 import type { Io } from "./output.js";
 
 /** Shared by main, the program and every command; the global flags are filled in before an action runs. */
@@ -22,10 +22,9 @@ export async function withImage(
   body: (img: Image) => Promise<number>,
 ): Promise<number> {
   // Loaded here, not at start-up: the registry and builder modules cost every `--help` their imports.
-  const [{ isRemoteName, openImageArg }, { writeStats }, { imageArgs }, { withNetwork }] = await Promise.all([
+  const [{ isRemoteName, openImageArg }, { writeStats }, { withNetwork }] = await Promise.all([
     import("./open-arg.js"),
     import("./stats-output.js"),
-    import("./option-groups.js"),
     import("./network-args.js"),
   ]);
   const remote = image !== undefined && !image.startsWith("oci:") && isRemoteName(image);

@@ -3,11 +3,13 @@
 import type { Io } from "./output.js";
 import { UsageError } from "./usage-error.js";
 
-/** Codes of errors raised by rafscan's own packages; the prefixes are documented in docs/errors.md. */
-const OWN_CODE =
-  /^(?:RAFS|FS|REGISTRY|BUILD|LAYOUT|SCAN|ANALYZER|VULNDB|VULN|DB|PATCH|SWEEP|WORKER|CONFIG)_[A-Z0-9_]+$/;
-/** Node system errors (errno names: ENOENT, EEXIST, EACCES, ECONNREFUSED, ...) pass through. */
-const SYSTEM_CODE = /^E[A-Z0-9]+$/;
+/**
+ * rafscan's own codes are upper snake case (`RAFS_CORRUPT`, `TIMEOUT`), each with a row in
+ * docs/errors.md; node system errors (errno names: ENOENT, EEXIST, ECONNREFUSED, ...) match too.
+ */
+const DOCUMENTED_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+/** Upper-snake codes that are not ours: node internals, undici, aborts, zlib. */
+const FOREIGN_CODE = /^(?:ERR_|UND_ERR|ABORT_ERR$|Z_)/;
 
 /** What an error is shown as. */
 export interface ErrorView {
@@ -21,7 +23,8 @@ export function viewError(err: unknown): ErrorView {
   const raw = (err as { code?: unknown } | null)?.code;
   let message = err instanceof Error ? err.message : String(err);
   if (err instanceof UsageError) return { code: err.code, message, usage: true };
-  const code = typeof raw === "string" && (OWN_CODE.test(raw) || SYSTEM_CODE.test(raw)) ? raw : "INTERNAL";
+  const code =
+    typeof raw === "string" && DOCUMENTED_CODE.test(raw) && !FOREIGN_CODE.test(raw) ? raw : "INTERNAL";
   // An unknown code is kept in the message so it is not lost: "INTERNAL: ERR_X: ...".
   if (code === "INTERNAL" && typeof raw === "string" && !message.startsWith(raw))
     message = `${raw}: ${message}`;

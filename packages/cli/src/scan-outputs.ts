@@ -1,5 +1,7 @@
 // Where scan's reports go: `-f FORMAT` and repeatable `-o FORMAT=FILE` / `-o FORMAT` (stdout), as
 // Syft does. Free of heavy imports so outputs are checked before the image is opened.
+import { statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "./usage-error.js";
 
 /** The report formats; `json` is the ScanReport itself. */
@@ -63,5 +65,11 @@ export function scanOutputs(
     throw new UsageError("only one -o may write to stdout; give the others a FILE (-o FORMAT=FILE)");
   const files = list.flatMap((o) => (o.file === undefined ? [] : [o.file]));
   if (new Set(files).size !== files.length) throw new UsageError("two -o outputs name the same FILE");
+  // A report that cannot be written would be found only after the whole scan: check the directory now.
+  for (const file of files) {
+    const parent = dirname(resolve(file));
+    if (statSync(parent, { throwIfNoEntry: false })?.isDirectory() !== true)
+      throw new UsageError(`-o ${file}: directory ${parent} does not exist`);
+  }
   return list;
 }

@@ -55,8 +55,23 @@ export function cvssVersion(vector: string): "2" | "3.0" | "3.1" | "4.0" | undef
   return version;
 }
 
+/**
+ * Scores already computed, by vector. The calculator builds dozens of objects a call, and a scan
+ * meets the same few hundred vectors over and over (one record per binary package of a source).
+ */
+const SCORES = new Map<string, number | undefined>();
+const MAX_CACHED_SCORES = 10_000;
+
 /** Base score of `vector`, or `undefined` when the vector is not well formed. Never throws. */
 export function cvssBaseScore(vector: string): number | undefined {
+  if (SCORES.has(vector)) return SCORES.get(vector);
+  const score = computeBaseScore(vector);
+  if (SCORES.size >= MAX_CACHED_SCORES) SCORES.clear();
+  SCORES.set(vector, score);
+  return score;
+}
+
+function computeBaseScore(vector: string): number | undefined {
   const version = cvssVersion(vector);
   if (version === undefined) return undefined;
   try {

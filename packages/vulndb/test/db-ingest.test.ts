@@ -1,7 +1,7 @@
 // Tests of the OSV ingest: the three input forms (zip, directory, JSON Lines) with records the
 // test writes; bad records and unknown ecosystems counted and skipped with reasons; withdrawn
 // records kept and flagged; GIT ranges kept without stopping the ingest; fix statuses; zip limits.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
@@ -248,5 +248,28 @@ describe("db build: untrusted input", () => {
     expect(await openDatabase({ dbDir }).catch((e: unknown) => (e as { code: string }).code)).toBe(
       "VULNDB_NOT_FOUND",
     );
+  });
+});
+
+describe("package name keys", () => {
+  it("NuGet and Packagist names are found whatever their case, as the matcher compares them", async () => {
+    const dir = fresh();
+    const input = join(dir, "in.jsonl");
+    mkdirSync(dir, { recursive: true });
+    writeJsonLines(input, [
+      record("GHSA-nuget", "NuGet", "Newtonsoft.Json", "13.0.1"),
+      record("GHSA-php", "Packagist", "Symfony/Http-Kernel", "6.4.1"),
+      record("GHSA-npm", "npm", "Lodash", "4.17.21"),
+    ]);
+    await buildDatabase({ sources: [input], dbDir: dir });
+    const db = await openDatabase({ dbDir: dir });
+    try {
+      expect(db.lookup("NuGet", "newtonsoft.json").map((r) => r.id)).toEqual(["GHSA-nuget"]);
+      expect(db.lookup("Packagist", "symfony/http-kernel").map((r) => r.id)).toEqual(["GHSA-php"]);
+      // npm names are case-sensitive: `lodash` is another package than `Lodash`.
+      expect(db.lookup("npm", "lodash")).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -272,16 +272,23 @@ describe("aliases", () => {
     const records = [
       record("DSA-5000-1", [entry("3.0.11-1~deb12u2")], { aliases: ["CVE-2023-5678"] }),
       record("DEBIAN-CVE-2023-5678", [entry("3.0.11-1~deb12u2")], { upstream: ["CVE-2023-5678"] }),
-      // A DSA for several CVEs is related to each, not the same issue as any one of them.
+      // An advisory for several CVEs none of which has a record here: one finding, named by it.
       record("DSA-6000-1", [entry("3.0.11-1~deb12u3")], { upstream: ["CVE-2024-1", "CVE-2024-2"] }),
+      // An advisory for several CVEs that have records: it joins each CVE's finding, and the two
+      // CVEs stay two findings.
+      record("DSA-7000-1", [entry("3.0.11-1~deb12u4")], { aliases: ["CVE-2024-10", "CVE-2024-11"] }),
+      record("DEBIAN-CVE-2024-10", [entry("3.0.11-1~deb12u4")], { upstream: ["CVE-2024-10"] }),
+      record("CVE-2024-11", [entry("3.0.11-1~deb12u5")]),
     ];
     const r = matchVulnerabilities(
       report([deb("libssl3", "3.0.11-1~deb12u1", { sourceName: "openssl" })], DEBIAN_12),
       new MemoryAdvisoryStore(records),
     );
-    expect(r.findings.map((f) => [f.id, f.aliases])).toEqual([
-      ["CVE-2023-5678", ["DEBIAN-CVE-2023-5678", "DSA-5000-1"]],
-      ["DSA-6000-1", []],
+    expect(r.findings.map((f) => [f.id, f.aliases, f.fixedVersions])).toEqual([
+      ["CVE-2023-5678", ["DEBIAN-CVE-2023-5678", "DSA-5000-1"], ["3.0.11-1~deb12u2"]],
+      ["CVE-2024-10", ["DEBIAN-CVE-2024-10", "DSA-7000-1"], ["3.0.11-1~deb12u4"]],
+      ["CVE-2024-11", ["DSA-7000-1"], ["3.0.11-1~deb12u4", "3.0.11-1~deb12u5"]],
+      ["DSA-6000-1", ["CVE-2024-1", "CVE-2024-2"], ["3.0.11-1~deb12u3"]],
     ]);
   });
 });
@@ -310,7 +317,7 @@ describe("OS packages", () => {
       record("CVE-2024-0005", [debianEntry("Debian:12", [{ fixed: "0" }])]),
       record(
         "CVE-2024-0006",
-        [debianEntry("Debian:12", [{ introduced: "0" }], { ecosystem_specific: { urgency: "unimportant" } })],
+        [debianEntry("Debian:12", [{ introduced: "0" }], { ecosystem_specific: { urgency: "low**" } })],
         {
           severity: [{ type: "CVSS_V3", score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H" }],
         },
@@ -495,6 +502,41 @@ describe("OS packages", () => {
       [4, "RLSA-2024:2"],
     ]);
     expect(r.release).toMatchObject({ ecosystem: "Rocky Linux:9", status: "supported" });
+  });
+});
+
+describe("Red Hat product streams", () => {
+  it("matches every enterprise_linux stream of the image's major release, and no other", () => {
+    const rh = (id: string, ecosystem: string, fixed: string) =>
+      record(id, [
+        {
+          package: { ecosystem, name: "openssl" },
+          ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed }] }],
+        },
+      ]);
+    const store = new MemoryAdvisoryStore([
+      rh("RHSA-2024:1", "Red Hat:enterprise_linux:9::appstream", "1:3.0.7-27.el9"),
+      rh("RHSA-2024:1", "Red Hat:enterprise_linux:9::baseos", "1:3.0.7-27.el9"),
+      rh("RHSA-2024:2", "Red Hat:enterprise_linux:8::baseos", "1:1.1.1k-12.el8_9"),
+      rh("RHSA-2024:3", "Red Hat:rhel_eus:9.2::baseos", "1:3.0.7-28.el9_2"),
+    ]);
+    const p: Package = {
+      name: "openssl",
+      version: "1:3.0.7-25.el9",
+      ecosystem: "rpm",
+      purl: "pkg:rpm/redhat/openssl@1:3.0.7-25.el9",
+      source: "/var/lib/rpm/rpmdb.sqlite",
+      arch: "x86_64",
+    };
+    const r = matchVulnerabilities(
+      report([p], { family: "rhel", version: "9.4", source: "/etc/os-release" }),
+      store,
+    );
+    expect(r.findings.map((f) => [f.id, f.fixedVersions])).toEqual([["RHSA-2024:1", ["1:3.0.7-27.el9"]]]);
+    expect(r.release).toMatchObject({
+      ecosystem: "Red Hat:enterprise_linux:9::appstream",
+      status: "supported",
+    });
   });
 });
 

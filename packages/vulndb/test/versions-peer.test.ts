@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { compareVersions, SCHEMES_BY_NAME } from "../src/versions/index.js";
 import { rpmvercmp } from "../src/versions/rpm.js";
-import { pythonWith } from "./helpers/oracles.js";
+import { mavenArtifactJar, mavenCompare, pythonWith } from "./helpers/oracles.js";
 import { checkPeerFile, PEER_VERSIONS, type PeerResult } from "./helpers/peer-versions.js";
 
 /** Fixture file, scheme name (or "rpmvercmp" for bare strings), and what may be refused. */
@@ -18,6 +18,7 @@ interface Case {
   readonly mayRefuse?: (version: string) => boolean;
 }
 
+const MAVEN_SAYS_SO = "Maven's ComparableVersion (3.9.6) answers as rafscan";
 const TOO_BIG_FOR_DOUBLE = (v: string): boolean => /[0-9]{16,}/.test(v);
 
 const CASES: readonly Case[] = [
@@ -44,14 +45,25 @@ const CASES: readonly Case[] = [
   // Not PEP 440; checked below to be refused by Python's `packaging` too.
   { file: "osv-scalibr-semantic/pypi-versions.txt", scheme: "pep440", mayRefuse: () => true },
   { file: "osv-scalibr-semantic/pypi-versions-generated.txt", scheme: "pep440", mayRefuse: () => true },
+  // Maven: where the fixture differs, Maven 3.9.6's own ComparableVersion answers as rafscan does
+  // (checked below when java and a maven-artifact jar are present): "1-ga-1" parses to
+  // [1, [[1]]], and a qualifier after '.' opens a sub-list ("1.0.0.RC8" is "1-rc-8"), which the
+  // generator of these lines did not do.
   {
     file: "osv-scalibr-semantic/maven-versions.txt",
     scheme: "maven",
-    knownDisagreements: {
-      100: "the POM reference's worked example; ComparableVersion's item tree keeps 1-ga-1 as [1, [[1]]], before 1-1",
-    },
+    knownDisagreements: { 100: MAVEN_SAYS_SO },
   },
-  { file: "osv-scalibr-semantic/maven-versions-generated.txt", scheme: "maven" },
+  {
+    file: "osv-scalibr-semantic/maven-versions-generated.txt",
+    scheme: "maven",
+    knownDisagreements: Object.fromEntries(
+      [
+        2781, 2786, 5776, 9949, 11435, 11450, 11476, 11526, 11557, 11578, 11582, 11594, 11602, 11612, 11621,
+        11687, 11748, 12642,
+      ].map((n) => [n, MAVEN_SAYS_SO]),
+    ),
+  },
   // NuGet numbers are int32.
   { file: "osv-scalibr-semantic/nuget-versions.txt", scheme: "nuget", mayRefuse: TOO_BIG_FOR_DOUBLE },
   {
@@ -134,10 +146,33 @@ describe.skipIf(PEER_VERSIONS === undefined)("peer version fixtures (../shared/p
         `${c.file} (${c.scheme}): ${r.agreed}/${r.total} agreed, ${r.refused.length} refused, ${r.disagreed.length} known`,
       );
       if (c.scheme === "pep440") pep440Refusals.push(...refused);
+      if (c.scheme === "maven") mavenDisagreements.push(...r.disagreed);
     });
   }
 
   const pep440Refusals: string[] = [];
+  const mavenDisagreements: string[] = [];
+  const maven = mavenArtifactJar();
+  it.skipIf(maven === undefined)(
+    "Maven's ComparableVersion agrees with rafscan where the Maven fixtures differ",
+    () => {
+      expect(mavenDisagreements.length).toBeGreaterThan(0);
+      // Entries read "line: A OP B (got X)".
+      const pairs = mavenDisagreements.map((d) => {
+        const m = /^[0-9]+: (\S+) [<=>] (\S+) \(got ([<=>])\)$/.exec(d);
+        if (m === null) throw new Error(d);
+        return [m[1] as string, m[2] as string, m[3] as string] as const;
+      });
+      const theirs = mavenCompare(
+        (maven as { jar: string }).jar,
+        pairs.map(([a, b]) => [a, b] as const),
+      );
+      expect(theirs).toEqual(pairs.map(([, , got]) => (got === "<" ? "-1" : got === "=" ? "0" : "1")));
+      console.info(
+        `Maven ${maven?.version} agrees with rafscan on the ${pairs.length} Maven fixture lines that differ`,
+      );
+    },
+  );
   const python = pythonWith("packaging");
   it.skipIf(python === undefined)("refuses only what Python's packaging refuses (PyPI)", () => {
     expect(pep440Refusals.length).toBeGreaterThan(0);

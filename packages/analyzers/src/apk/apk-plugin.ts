@@ -3,6 +3,7 @@ import type { Package } from "../findings.js";
 import type { AnalyzerPlugin } from "../plugin.js";
 import { purl } from "../purl.js";
 import { parseApkInstalled } from "./apk-db.js";
+import { apkLicenses } from "./licenses.js";
 
 /** Where apk-tools keeps the installed database. */
 export const APK_INSTALLED = "/lib/apk/db/installed";
@@ -36,7 +37,9 @@ export const apkPlugin: AnalyzerPlugin = {
           purl: purl("apk", namespace, r.name, r.version, { arch: r.arch, distro, upstream }),
           source: file.path,
           ...(r.arch !== undefined ? { arch: r.arch } : {}),
-          ...(r.license !== undefined ? { licenses: [r.license] } : {}),
+          ...(r.license !== undefined && apkLicenses(r.license).length > 0
+            ? { licenses: apkLicenses(r.license) }
+            : {}),
           ...(upstream !== undefined ? { sourceName: upstream } : {}),
         });
       }

@@ -5,7 +5,9 @@ import { isFsError } from "@rafscan/vfs";
 import type { OsInfo, Package } from "../findings.js";
 import type { AnalyzerContext, AnalyzerPlugin, NeedEntry } from "../plugin.js";
 import { purl } from "../purl.js";
+import { debVersionProblem } from "./deb-version.js";
 import { parseDeb822, type Stanza } from "./deb822.js";
+import { dpkgOwners } from "./owners.js";
 
 /** The dpkg database of a regular Debian or Ubuntu image. */
 export const DPKG_STATUS = "/var/lib/dpkg/status";
@@ -54,6 +56,15 @@ export function dpkgPackages(
     const version = stanza.fields.get("version") ?? "";
     if (!PACKAGE_NAME.test(name) || version === "" || /\s/.test(version)) {
       warn(`paragraph at line ${stanza.line}: missing or malformed Package or Version`, source);
+      continue;
+    }
+    // dpkg refuses such a version, so the stanza is damaged; it could not be matched either.
+    const problem = debVersionProblem(version);
+    if (problem !== undefined) {
+      warn(
+        `paragraph at line ${stanza.line}: package ${name} skipped: invalid version ${JSON.stringify(version)} (${problem})`,
+        source,
+      );
       continue;
     }
     const arch = stanza.fields.get("architecture") || undefined;
@@ -171,4 +182,5 @@ export const dpkgPlugin: AnalyzerPlugin = {
     }
     return { packages: await addExtras(packages, ctx) };
   },
+  owners: dpkgOwners,
 };

@@ -183,8 +183,12 @@ export function parseModInfo(text: string): Omit<GoBuildInfo, "goVersion"> {
       }
       case "build": {
         const kv = line.slice("build\t".length);
-        const eq = kv.indexOf("=");
-        settings.push(eq < 0 ? [kv, ""] : [kv.slice(0, eq), kv.slice(eq + 1)]);
+        // The go command quotes a key or value holding spaces, `=`, quotes or tabs as a Go string
+        // literal (`-ldflags="-w -X main.version=v1.0.0"`).
+        const quotedKey = kv.startsWith('"') ? goQuotedPrefix(kv) : undefined;
+        const eq = quotedKey !== undefined ? quotedKey.length : kv.indexOf("=");
+        if (eq < 0 || kv[eq] !== "=") settings.push([unquoteGo(kv), ""]);
+        else settings.push([unquoteGo(kv.slice(0, eq)), unquoteGo(kv.slice(eq + 1))]);
         break;
       }
       default:
@@ -192,4 +196,24 @@ export function parseModInfo(text: string): Omit<GoBuildInfo, "goVersion"> {
     }
   }
   return { path, main, deps, settings };
+}
+
+/** The Go string literal at the start of `s` (`"…"` with backslash escapes), or undefined. */
+function goQuotedPrefix(s: string): string | undefined {
+  for (let i = 1; i < s.length; i++) {
+    if (s[i] === "\\") i++;
+    else if (s[i] === '"') return s.slice(0, i + 1);
+  }
+  return undefined;
+}
+
+/** A Go string literal's value; anything else (or a literal JSON cannot read) as is. */
+function unquoteGo(s: string): string {
+  if (s.length < 2 || !s.startsWith('"') || !s.endsWith('"')) return s;
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === "string" ? v : s;
+  } catch {
+    return s;
+  }
 }

@@ -6,6 +6,8 @@ import { purl } from "../purl.js";
 import { type GoBuildInfo, type GoModule, readGoBuildInfo } from "./build-info.js";
 import { eachFile, isExecutableEntry } from "./each-file.js";
 import { ELF_HEAD_SIZE, isElf, readElf } from "./elf.js";
+import { ldflagsVersion } from "./ldflags.js";
+import { readExecutable } from "./pe-macho.js";
 
 /**
  * The Go standard library version from a build-info Go version, as Trivy reports it: `go1.22.3`
@@ -58,8 +60,9 @@ function modulePackage(mod: GoModule, source: string): Package | undefined {
 
 /**
  * Packages from build info, in Trivy's shape: `stdlib` at the Go version, every dependency (its
- * replacement when replaced), and the main module (`(devel)` versions become empty). Versions
- * stamped with `-ldflags -X main.version=...` are not looked for.
+ * replacement when replaced), and the main module as `relationship: "root"`. A `(devel)` main
+ * version is taken from `-ldflags -X <pkg>.version=...` when the build settings hold one, else
+ * it becomes empty.
  */
 export function goPackages(info: GoBuildInfo, source: string): Package[] {
   const out: Package[] = [];
@@ -73,25 +76,30 @@ export function goPackages(info: GoBuildInfo, source: string): Package[] {
   }
   if (info.main !== undefined) {
     const p = modulePackage(info.main, source);
-    if (p !== undefined) out.push(p);
+    if (p !== undefined) {
+      const ldflags = info.settings.find(([k]) => k === "-ldflags")?.[1];
+      const stamped = p.version === "" && ldflags !== undefined ? ldflagsVersion(ldflags) : undefined;
+      const version = stamped ?? p.version;
+      out.push({ ...p, version, purl: goPurl(p.name, version), relationship: "root" });
+    }
   }
   return out;
 }
 
-/** Build info of one file, or `undefined` when it is not a Go ELF binary. */
+/** Build info of one file, or `undefined` when it is not a Go ELF, PE or Mach-O binary. */
 export async function analyzeGoBinary(file: MatchedFile): Promise<GoBuildInfo | undefined> {
+  // Scripts and other formats: the common case, one small read.
   const head = await file.read(0, ELF_HEAD_SIZE);
-  if (!isElf(head)) return undefined; // scripts and other formats: the common case, one small read
-  const elf = await readElf(file, head);
-  if (elf === undefined) return undefined;
-  return readGoBuildInfo(file, elf);
+  const exe = await readExecutable(file, head, readElf, isElf);
+  if (exe === undefined) return undefined;
+  return readGoBuildInfo(file, exe);
 }
 
 /** The Go binary analyzer (id `go-binary`): every executable regular file is a candidate. */
 export const goBinaryAnalyzer: AnalyzerPlugin = {
   id: "go-binary",
   version: "1",
-  description: "Go modules and toolchain version from the build info in Go executables (ELF)",
+  description: "Go modules and toolchain version from the build info in Go executables (ELF, PE, Mach-O)",
   needs: [isExecutableEntry],
   access: "range",
   analyze: async (files, ctx) => {

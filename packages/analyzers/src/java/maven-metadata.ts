@@ -1,6 +1,7 @@
 // Maven coordinates from the metadata a jar carries: `META-INF/maven/<g>/<a>/pom.properties`
 // (written by maven-archiver) and the main section of `META-INF/MANIFEST.MF` (JAR File
 // Specification, "JAR Manifest"), with the attribute precedence Trivy's jar parser uses offline.
+import { XMLParser } from "fast-xml-parser";
 
 /** groupId, artifactId, version: all three present or the coordinates are not used. */
 export interface MavenCoordinates {
@@ -93,4 +94,30 @@ export function fileNameCoordinates(fileName: string): { artifactId: string; ver
   const m = /^([A-Za-z0-9._-]*[^-*])-(\d\S*?)\.[jwe]ar$/.exec(fileName);
   if (m?.[1] === undefined || m[2] === undefined) return undefined;
   return { artifactId: m[1], version: m[2] };
+}
+
+/**
+ * Licence names of a `pom.xml` (`<project><licenses><license><name>`), as Trivy's jar parser reads
+ * them. Parsed with fast-xml-parser, entities off; at most 32.
+ */
+export function pomLicenses(text: string): string[] {
+  const parser = new XMLParser({ ignoreAttributes: true, processEntities: false, removeNSPrefix: true });
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch {
+    return [];
+  }
+  const rec = (v: unknown): Record<string, unknown> | undefined =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const licenses = rec(rec(rec(doc)?.project)?.licenses)?.license;
+  const list = Array.isArray(licenses) ? licenses : [licenses];
+  const out: string[] = [];
+  for (const l of list) {
+    const name = rec(l)?.name;
+    const text = typeof name === "string" ? name.trim() : undefined;
+    if (text !== undefined && text !== "" && text.length <= 256 && !out.includes(text)) out.push(text);
+    if (out.length >= 32) break;
+  }
+  return out;
 }

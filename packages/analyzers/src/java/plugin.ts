@@ -12,6 +12,7 @@ import {
   manifestCoordinates,
   parseManifest,
   parsePomProperties,
+  pomLicenses,
 } from "./maven-metadata.js";
 import { readCentralDirectory, readEntry, storedEntryReader, type ZipEntry } from "./zip.js";
 
@@ -47,7 +48,7 @@ function isArchiveName(name: string): boolean {
   return /\.(?:jar|war|ear)$/i.test(name);
 }
 
-function mavenPackage(c: MavenCoordinates, source: string): Package {
+function mavenPackage(c: MavenCoordinates, source: string, licenses: readonly string[] = []): Package {
   return {
     // Trivy names Maven packages `groupId:artifactId`.
     name: `${c.groupId}:${c.artifactId}`,
@@ -55,6 +56,7 @@ function mavenPackage(c: MavenCoordinates, source: string): Package {
     ecosystem: "maven",
     purl: purl("maven", c.groupId, c.artifactId, c.version),
     source,
+    ...(licenses.length > 0 ? { licenses: [...licenses] } : {}),
   };
 }
 
@@ -75,12 +77,15 @@ async function analyzeArchive(
   const entries = await readCentralDirectory(file);
   let manifest: ZipEntry | undefined;
   const poms: ZipEntry[] = [];
+  // pom.xml beside each pom.properties: the licences (one more small entry per package).
+  const pomXml = new Map<string, ZipEntry>();
   const nested: ZipEntry[] = [];
   for (const e of entries) {
     if (e.name.endsWith("/")) continue;
     const base = posix.basename(e.name);
     if (e.name.toUpperCase() === "META-INF/MANIFEST.MF") manifest = e;
     else if (base === "pom.properties") poms.push(e);
+    else if (base === "pom.xml") pomXml.set(e.name, e);
     else if (isArchiveName(base)) nested.push(e);
   }
   const { limits } = walk;
@@ -96,7 +101,16 @@ async function analyzeArchive(
   for (const e of poms.slice(0, limits.maxPomProperties)) {
     const c = parsePomProperties(utf8.decode(await readEntry(file, e, limits.maxMetadataSize)));
     if (c === undefined) continue;
-    packages.push(mavenPackage(c, source));
+    const xml = pomXml.get(`${e.name.slice(0, -"pom.properties".length)}pom.xml`);
+    let licenses: string[] = [];
+    if (xml !== undefined) {
+      try {
+        licenses = pomLicenses(utf8.decode(await readEntry(file, xml, limits.maxMetadataSize)));
+      } catch (err) {
+        walk.ctx.warn(err instanceof Error ? err.message : String(err), source);
+      }
+    }
+    packages.push(mavenPackage(c, source, licenses));
     if (own !== undefined && own.artifactId === c.artifactId && own.version === c.version) ownFound = true;
   }
   // Without a pom.properties for the jar itself (shaded jars carry those of what they bundle),

@@ -7,7 +7,12 @@ import { PackageList } from "./package-list.js";
 import { hasControlChar } from "./values.js";
 
 /** Parses one file's text into `out`; throws (or calls `ctx.warn`) on bad input. */
-export type FileParser = (text: string, out: PackageList, file: MatchedFile, ctx: AnalyzerContext) => void;
+export type FileParser = (
+  text: string,
+  out: PackageList,
+  file: MatchedFile,
+  ctx: AnalyzerContext,
+) => void | Promise<void>;
 
 /** Options for {@link analyzeEach}. */
 export interface AnalyzeEachOptions {
@@ -16,6 +21,11 @@ export interface AnalyzeEachOptions {
    * ecosystems where such files are normal (npm subpath helpers).
    */
   readonly warnInvalid?: boolean;
+  /**
+   * Read each file's text before calling the parser. Default `true`; `false` hands the parser
+   * `""` and leaves reading to it (range plugins that read part of a file).
+   */
+  readonly readText?: boolean;
 }
 
 /**
@@ -34,7 +44,7 @@ export async function analyzeEach(
     ctx.signal?.throwIfAborted();
     const out = new PackageList(ecosystem, file.path);
     try {
-      parse(await file.text(), out, file, ctx);
+      await parse(options.readText === false ? "" : await file.text(), out, file, ctx);
     } catch (err) {
       ctx.warn(`cannot parse ${ecosystem} metadata: ${errorMessage(err)}`, file.path);
     }

@@ -17,6 +17,14 @@ export const LANG_LIMITS = {
   maxLockDepth: 256,
   /** Header bytes read from a Python METADATA/PKG-INFO file (the body is the long description). */
   maxHeaderBytes: 1024 * 1024,
+  /** Largest project manifest read beside a lockfile (package.json, Cargo.toml). */
+  maxManifestBytes: 4 * 1024 * 1024,
+  /** Workspace globs taken from one package.json. */
+  maxWorkspacePatterns: 256,
+  /** Workspace members listed for one project. */
+  maxWorkspaces: 1000,
+  /** Directory depth below a lockfile searched for workspace members. */
+  maxWorkspaceDepth: 8,
 } as const;
 
 /** One MiB, for `maxFileSize` values. */

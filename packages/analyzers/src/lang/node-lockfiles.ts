@@ -6,6 +6,7 @@ import type { AnalyzerPlugin, NeedEntry } from "../plugin.js";
 import { analyzeEach, parseJson } from "./analyze-each.js";
 import { LANG_LIMITS, MiB } from "./limits.js";
 import { addNpmPackage } from "./node.js";
+import { addNodeProject } from "./node-project.js";
 import type { PackageList } from "./package-list.js";
 import { baseName } from "./paths.js";
 import { isRecord } from "./values.js";
@@ -31,13 +32,24 @@ function registryVersion(version: unknown): string | undefined {
   return version;
 }
 
-/** `npm:real-name@1.2.3` (an alias) split into the real name and version. */
-function npmAlias(spec: string): { name: string; version: string } | undefined {
+/**
+ * `npm:real-name@1.2.3` (an alias) split into the real name and version. The version may be
+ * absent (`npm:ms`, `npm:@types/uuid`): the lockfile entry then gives it.
+ */
+function npmAlias(spec: string): { name: string; version: string | undefined } | undefined {
   if (!spec.startsWith("npm:")) return undefined;
   const rest = spec.slice(4);
   const at = rest.lastIndexOf("@");
-  if (at <= 0) return undefined;
+  // Without an `@`, berry's `ms@npm:^2.1.3` is a range of the same package, not an alias: only
+  // something shaped like a package name (and not a dist-tag) is one.
+  if (at <= 0) return looksLikeAliasTarget(rest) ? { name: rest, version: undefined } : undefined;
   return { name: rest.slice(0, at), version: rest.slice(at + 1) };
+}
+
+const DIST_TAGS = new Set(["latest", "next", "beta", "alpha", "canary", "rc"]);
+
+function looksLikeAliasTarget(s: string): boolean {
+  return /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z~-][a-z0-9._~-]*$/i.test(s) && !DIST_TAGS.has(s);
 }
 
 /** package-lock.json: `packages` (v2, v3) when present, else the nested `dependencies` (v1). */
@@ -48,6 +60,10 @@ export function parsePackageLock(text: string, out: PackageList): void {
     for (const [key, entry] of Object.entries(lock.packages)) {
       // `""` is the project itself; keys without node_modules are workspace folders.
       const at = key.lastIndexOf("node_modules/");
+      if (at < 0 && isRecord(entry) && typeof entry.name === "string") {
+        addNpmPackage(out, entry.name, entry.version, [], key === "" ? "root" : "workspace");
+        continue;
+      }
       if (at < 0 || !isRecord(entry) || entry.link === true || entry.dev === true) continue;
       const version = registryVersion(entry.version);
       if (version === undefined) continue;
@@ -56,6 +72,8 @@ export function parsePackageLock(text: string, out: PackageList): void {
     }
     return;
   }
+  // v1 names the project at the top level.
+  if (typeof lock.name === "string") addNpmPackage(out, lock.name, lock.version, [], "root");
   if (!isRecord(lock.dependencies)) return;
   // v1 nests dependencies of dependencies: walk with an explicit stack so a deep file cannot
   // overflow the call stack, and stop at a depth no real tree reaches.
@@ -202,10 +220,12 @@ export const nodeLockfilePlugin: AnalyzerPlugin = {
   access: "whole",
   maxFileSize: 64 * MiB,
   analyze: (files, ctx) =>
-    analyzeEach(files, ctx, "npm", (text, out, file) => {
+    analyzeEach(files, ctx, "npm", async (text, out, file) => {
       const base = baseName(file.path);
-      if (base === "package-lock.json") parsePackageLock(text, out);
-      else if (base === "yarn.lock") parseYarnLock(text, out);
+      // package-lock.json names the project and its workspaces itself; the others do not.
+      if (base === "package-lock.json") return parsePackageLock(text, out);
+      if (base === "yarn.lock") parseYarnLock(text, out);
       else parsePnpmLock(text, out);
+      await addNodeProject(file.path, out, ctx);
     }),
 };

@@ -39,6 +39,7 @@ export function addNpmPackage(
   name: unknown,
   version: unknown,
   licenses: string[] = [],
+  relationship?: "root" | "workspace",
 ): void {
   const clean = cleanString(name);
   const parts = clean === undefined ? undefined : npmNameParts(clean);
@@ -46,7 +47,13 @@ export function addNpmPackage(
     out.add({ name: undefined, version });
     return;
   }
-  out.add({ name: clean, version, ...parts, licenses });
+  out.add({
+    name: clean,
+    version,
+    ...parts,
+    licenses,
+    ...(relationship !== undefined ? { relationship } : {}),
+  });
 }
 
 /** Licences from a package.json: `license` (string or `{type}`) and the older `licenses` array. */

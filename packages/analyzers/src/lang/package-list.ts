@@ -16,6 +16,8 @@ export interface FoundPackage {
   readonly purlName?: string;
   /** Default none. */
   readonly licenses?: readonly string[];
+  /** `root` for the project itself, `workspace` for a member of it; default none (a dependency). */
+  readonly relationship?: "root" | "workspace";
 }
 
 /** Collects one file's packages, keyed by purl so the same package named twice is kept once. */
@@ -38,7 +40,11 @@ export class PackageList {
    */
   add(found: FoundPackage): boolean {
     const name = cleanString(found.name, LANG_LIMITS.maxNameLength);
-    const version = cleanString(found.version, LANG_LIMITS.maxVersionLength);
+    // The project itself may have no version (a private package.json): it is still reported, with
+    // version "" and a purl without one, so that SBOMs name it; matching skips it.
+    const version =
+      cleanString(found.version, LANG_LIMITS.maxVersionLength) ??
+      (found.relationship !== undefined && found.version === undefined ? "" : undefined);
     if (name === undefined || version === undefined) {
       this.#invalid++;
       return false;
@@ -49,13 +55,24 @@ export class PackageList {
     }
     let id: string;
     try {
-      id = purl(this.#ecosystem, found.namespace, found.purlName ?? name, version);
+      id = purl(
+        this.#ecosystem,
+        found.namespace,
+        found.purlName ?? name,
+        version === "" ? undefined : version,
+      );
     } catch {
       // packageurl-js refuses some names (empty after normalising): not a package we can name.
       this.#invalid++;
       return false;
     }
-    if (this.#byPurl.has(id)) return true;
+    const seen = this.#byPurl.get(id);
+    if (seen !== undefined) {
+      // The project itself may also be named as someone's dependency: it stays the project.
+      if (found.relationship !== undefined && seen.relationship === undefined)
+        this.#byPurl.set(id, { ...seen, relationship: found.relationship });
+      return true;
+    }
     const pkg: Package = {
       name,
       version,
@@ -63,6 +80,7 @@ export class PackageList {
       purl: id,
       source: this.#source,
       ...(found.licenses !== undefined && found.licenses.length > 0 ? { licenses: [...found.licenses] } : {}),
+      ...(found.relationship !== undefined ? { relationship: found.relationship } : {}),
     };
     this.#byPurl.set(id, pkg);
     return true;

@@ -1,9 +1,12 @@
 // Python packages installed from wheels and eggs: core metadata headers in `*.dist-info/METADATA`,
 // `*.egg-info/PKG-INFO`, `*.egg-info` (file form) and `EGG-INFO/PKG-INFO`. The format is defined
-// at https://packaging.python.org/en/latest/specifications/core-metadata/ (RFC 822 headers).
-import type { AnalyzerPlugin, NeedEntry } from "../plugin.js";
+// at https://packaging.python.org/en/latest/specifications/core-metadata/ (RFC 822 headers). A
+// zipped `.egg` holds the same headers in its `EGG-INFO/PKG-INFO` entry.
+import { readCentralDirectory, readEntry } from "../java/zip.js";
+import type { AnalyzerPlugin, MatchedFile, NeedEntry } from "../plugin.js";
 import { analyzeEach } from "./analyze-each.js";
 import { LANG_LIMITS, MiB } from "./limits.js";
+import type { PackageList } from "./package-list.js";
 import { baseName, parentName } from "./paths.js";
 import { addLicense } from "./values.js";
 
@@ -83,26 +86,76 @@ export function pythonLicenses(fields: ReadonlyMap<string, readonly string[]>): 
   return out;
 }
 
-/** Installed Python distributions (wheel and egg metadata). purl `pkg:pypi/<normalised name>@v`. */
+/** `true` for a zipped egg (`kitchen-1.2.6-py2.7.egg`), whose metadata is `EGG-INFO/PKG-INFO` inside. */
+export function isZippedEgg(entry: Pick<NeedEntry, "path">): boolean {
+  const base = baseName(entry.path);
+  return base.endsWith(".egg") && base.length > ".egg".length;
+}
+
+function addDistribution(text: string, out: PackageList): void {
+  const fields = parseCoreMetadata(text);
+  const name = fields.get("name")?.[0];
+  const version = fields.get("version")?.[0];
+  if (name === undefined || version === undefined) throw new Error("no Name or Version header");
+  // The purl is normalised by packageurl-js as the purl spec says for pypi (lower case, `_`
+  // to `-`); the package keeps the name its author wrote.
+  out.add({ name, version, purlName: normalizePypiName(name), licenses: pythonLicenses(fields) });
+}
+
+/**
+ * The `EGG-INFO/PKG-INFO` of a zipped egg, read by range: the zip's end record, its central
+ * directory and that one entry, whatever the egg's size.
+ */
+async function zippedEggMetadata(file: MatchedFile): Promise<string> {
+  const entries = await readCentralDirectory(file);
+  const entry = entries.find((e) => e.name === "EGG-INFO/PKG-INFO");
+  if (entry === undefined) throw new Error("no EGG-INFO/PKG-INFO in the egg");
+  return new TextDecoder().decode(await readEntry(file, entry, LANG_LIMITS.maxHeaderBytes * 16));
+}
+
+/**
+ * Installed Python distributions (wheel and egg metadata, zipped eggs). purl
+ * `pkg:pypi/<normalised name>@v`. Range access so that a zipped egg costs its directory and one
+ * entry; the metadata files are still read whole, 16 at a time, so that their chunk reads reach
+ * the blob source together.
+ */
 export const pythonPlugin: AnalyzerPlugin = {
   id: "python",
-  version: "1",
-  description: "Python packages from dist-info and egg-info metadata",
+  version: "2",
+  description: "Python packages from dist-info and egg-info metadata, and zipped eggs",
   database: true,
-  needs: [isPythonMetadata],
-  access: "whole",
+  needs: [isPythonMetadata, isZippedEgg],
+  access: "range",
   // Headers come first, but METADATA embeds the long description (READMEs of a few MiB exist).
   maxFileSize: 16 * MiB,
-  analyze: (files, ctx) =>
-    analyzeEach(files, ctx, "pypi", (text, out) => {
-      const fields = parseCoreMetadata(text);
-      const name = fields.get("name")?.[0];
-      const version = fields.get("version")?.[0];
-      if (name === undefined || version === undefined) throw new Error("no Name or Version header");
-      // The purl is normalised by packageurl-js as the purl spec says for pypi (lower case, `_`
-      // to `-`); the package keeps the name its author wrote.
-      out.add({ name, version, purlName: normalizePypiName(name), licenses: pythonLicenses(fields) });
-    }),
+  analyze: async (files, ctx) => {
+    const texts = new Map<MatchedFile, Promise<string>>();
+    const textOf = (file: MatchedFile): Promise<string> =>
+      isZippedEgg(file) && !isPythonMetadata(file) ? zippedEggMetadata(file) : file.text();
+    // Start up to 16 reads ahead of the parser, in file order.
+    let next = 0;
+    const fill = (): void => {
+      while (next < files.length && texts.size < 16) {
+        const f = files[next++] as MatchedFile;
+        const p = textOf(f);
+        p.catch(() => {}); // awaited below; this only keeps an early rejection from being unhandled
+        texts.set(f, p);
+      }
+    };
+    return analyzeEach(
+      files,
+      ctx,
+      "pypi",
+      async (_text, out, file) => {
+        fill();
+        const text = texts.get(file) ?? textOf(file);
+        texts.delete(file);
+        fill();
+        addDistribution(await text, out);
+      },
+      { readText: false },
+    );
+  },
 };
 
 /** A PyPI name as the purl spec wants it: lower case, `_` replaced by `-`. */

@@ -18,6 +18,8 @@ export interface RpmPackageInfo {
   /** SOURCERPM: `name-version-release.src.rpm`. */
   readonly sourceRpm: string | undefined;
   readonly vendor: string | undefined;
+  /** MODULARITYLABEL, for packages of a module stream. */
+  readonly modularityLabel: string | undefined;
 }
 
 /**
@@ -69,6 +71,9 @@ export function readPackageInfo(
     license: nonEmpty(optional("LICENSE", () => headerString(header, RPMTAG.LICENSE))),
     sourceRpm: nonEmpty(optional("SOURCERPM", () => headerString(header, RPMTAG.SOURCERPM))),
     vendor: nonEmpty(optional("VENDOR", () => headerString(header, RPMTAG.VENDOR))),
+    modularityLabel: nonEmpty(
+      optional("MODULARITYLABEL", () => headerString(header, RPMTAG.MODULARITYLABEL)),
+    ),
   };
 }
 
@@ -175,5 +180,6 @@ export function rpmPackage(info: RpmPackageInfo, source: string, os: OsInfo | un
     ...(info.license === undefined ? {} : { licenses: [info.license] }),
     ...(info.arch === undefined ? {} : { arch: info.arch }),
     ...(differs ? { sourceName: upstream.name, sourceVersion: upstream.version } : {}),
+    ...(info.modularityLabel === undefined ? {} : { modularityLabel: info.modularityLabel }),
   };
 }

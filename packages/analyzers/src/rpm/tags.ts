@@ -18,6 +18,8 @@ export const RPMTAG = {
   LICENSE: 1014,
   ARCH: 1022,
   SOURCERPM: 1044,
+  /** `name:stream:version:context` of the module stream the package was built for (RHEL 8+). */
+  MODULARITYLABEL: 5096,
 } as const;
 
 /** Tag data types (`rpmTagType_e`). */

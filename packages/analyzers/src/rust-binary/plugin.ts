@@ -3,15 +3,15 @@
 import type { Package } from "../findings.js";
 import { eachFile, isExecutableEntry } from "../golang/each-file.js";
 import { ELF_HEAD_SIZE, findSection, isElf, readElf, readSection } from "../golang/elf.js";
+import { readExecutable } from "../golang/pe-macho.js";
 import type { AnalyzerPlugin, MatchedFile } from "../plugin.js";
 import { purl } from "../purl.js";
 import { type AuditPackage, decodeAuditData, MAX_AUDIT_COMPRESSED } from "./audit-data.js";
 
-/** The crates of one file, or `undefined` when it is not an ELF file with a `.dep-v0` section. */
+/** The crates of one file, or `undefined` when it is not an ELF, PE or Mach-O file with a `.dep-v0` section. */
 export async function analyzeRustBinary(file: MatchedFile): Promise<AuditPackage[] | undefined> {
   const head = await file.read(0, ELF_HEAD_SIZE);
-  if (!isElf(head)) return undefined;
-  const elf = await readElf(file, head);
+  const elf = await readExecutable(file, head, readElf, isElf);
   const section = elf === undefined ? undefined : findSection(elf, ".dep-v0");
   if (section === undefined) return undefined;
   return decodeAuditData(await readSection(file, section, MAX_AUDIT_COMPRESSED));
@@ -37,7 +37,7 @@ export function rustPackages(crates: readonly AuditPackage[], source: string): P
 export const rustBinaryAnalyzer: AnalyzerPlugin = {
   id: "rust-binary",
   version: "1",
-  description: "Rust crates from the cargo-auditable dependency list in executables (ELF)",
+  description: "Rust crates from the cargo-auditable dependency list in executables (ELF, PE, Mach-O)",
   needs: [isExecutableEntry],
   access: "range",
   analyze: async (files, ctx) => {

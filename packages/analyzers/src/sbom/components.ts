@@ -1,6 +1,6 @@
 // The packages of a scan report merged by purl and sorted, as both SBOM writers list them: the same
 // package met in two files (two `node_modules` copies, a wheel and its RECORD) is one component.
-import type { Ecosystem, Package } from "../findings.js";
+import type { Ecosystem, Package, PackageOwner } from "../findings.js";
 import { classifyLicense, type LicenseClass } from "./licenses.js";
 
 /** One package of the SBOM: every report package with the same purl, merged. */
@@ -21,6 +21,10 @@ export interface SbomComponent {
   readonly foundBy: readonly string[];
   /** Its licences, unique, in the order first met; at most `MAX_LICENSES_PER_COMPONENT`. */
   readonly licenses: readonly LicenseClass[];
+  /** The OS package that installed it, when known (first met). */
+  readonly installedBy: PackageOwner | undefined;
+  /** `root` (the project itself) or `workspace`, when a report package said so. */
+  readonly relationship: "root" | "workspace" | undefined;
 }
 
 /** Licences kept per component; metadata listing more is not describing one package. */
@@ -39,6 +43,8 @@ interface Draft {
   readonly foundBy: Set<string>;
   readonly licenseTexts: Set<string>;
   readonly licenses: LicenseClass[];
+  installedBy: PackageOwner | undefined;
+  relationship: "root" | "workspace" | undefined;
 }
 
 function licenseText(license: LicenseClass): string {
@@ -61,9 +67,19 @@ export function collectComponents(packages: readonly Package[]): SbomComponent[]
     const ref = componentRef(pkg);
     let draft = drafts.get(ref);
     if (draft === undefined) {
-      draft = { first: pkg, sources: new Set(), foundBy: new Set(), licenseTexts: new Set(), licenses: [] };
+      draft = {
+        first: pkg,
+        sources: new Set(),
+        foundBy: new Set(),
+        licenseTexts: new Set(),
+        licenses: [],
+        installedBy: undefined,
+        relationship: undefined,
+      };
       drafts.set(ref, draft);
     }
+    draft.installedBy ??= pkg.installedBy;
+    draft.relationship ??= pkg.relationship;
     if (pkg.source !== "" && draft.sources.size < MAX_SOURCES_PER_COMPONENT) draft.sources.add(pkg.source);
     if (pkg.foundBy !== undefined && pkg.foundBy !== "") draft.foundBy.add(pkg.foundBy);
     for (const text of pkg.licenses ?? []) {
@@ -92,6 +108,8 @@ export function collectComponents(packages: readonly Package[]): SbomComponent[]
       sources: [...draft.sources].sort(compareStrings),
       foundBy: [...draft.foundBy].sort(compareStrings),
       licenses: draft.licenses,
+      installedBy: draft.installedBy,
+      relationship: draft.relationship,
     });
   }
   return components.sort((a, b) => compareStrings(a.ref, b.ref));

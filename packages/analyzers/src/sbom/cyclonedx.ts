@@ -132,6 +132,12 @@ function packageComponent(component: SbomComponent, ref: string): CdxComponent {
     const version = component.sourceVersion !== undefined ? `@${component.sourceVersion}` : "";
     properties.push({ name: "rafscan:sourcePackage", value: `${component.sourceName}${version}` });
   }
+  if (component.relationship !== undefined)
+    properties.push({ name: "rafscan:relationship", value: component.relationship });
+  if (component.installedBy !== undefined) {
+    const o = component.installedBy;
+    properties.push({ name: "rafscan:installedBy", value: o.purl ?? `${o.manager}:${o.name}` });
+  }
   return {
     type: "library",
     "bom-ref": ref,
@@ -179,11 +185,26 @@ export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}):
     components.push(osComponent(report.os, osRef));
     refs.push(osRef);
   }
-  for (const component of collectComponents(report.packages)) {
+  const collected = collectComponents(report.packages);
+  const refOf = new Map<string, string>();
+  for (const component of collected) {
     const ref = names.take(component.ref);
     bomRefs.set(component.ref, ref);
     components.push(packageComponent(component, ref));
     refs.push(ref);
+    refOf.set(component.ref, ref);
+  }
+  // An OS package depends on the language packages it installed (python3-six -> six): the SBOM
+  // says which Python distribution came with which Debian package.
+  const installs = new Map<string, string[]>();
+  for (const component of collected) {
+    const owner = component.installedBy?.purl;
+    const ownerRef = owner === undefined ? undefined : refOf.get(owner);
+    const ref = refOf.get(component.ref);
+    if (ownerRef === undefined || ref === undefined) continue;
+    const list = installs.get(ownerRef) ?? [];
+    list.push(ref);
+    installs.set(ownerRef, list);
   }
   const tool: CdxComponent = {
     type: "application",
@@ -211,7 +232,12 @@ export function toCycloneDx(report: ScanReport, options: CycloneDxOptions = {}):
       ...(properties.length > 0 ? { properties } : {}),
     },
     components,
-    dependencies: [{ ref: imageRef, dependsOn: refs }],
+    dependencies: [
+      { ref: imageRef, dependsOn: refs },
+      ...[...installs]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([ref, dependsOn]) => ({ ref, dependsOn })),
+    ],
     ...(vulnerabilities.length > 0 ? { vulnerabilities } : {}),
   };
 }

@@ -238,7 +238,9 @@ export function toSpdx(report: ScanReport, options: SpdxOptions = {}): SpdxDocum
       relatedSpdxElement: SPDX_OS_ID,
     });
   }
-  for (const component of collectComponents(report.packages)) {
+  const collected = collectComponents(report.packages);
+  const idOf = new Map<string, string>();
+  for (const component of collected) {
     const wanted = [
       "SPDXRef-Package",
       component.ecosystem,
@@ -248,12 +250,21 @@ export function toSpdx(report: ScanReport, options: SpdxOptions = {}): SpdxDocum
       .filter((part) => part !== "")
       .join("-");
     const id = ids.take(wanted);
+    idOf.set(component.ref, id);
     packages.push(packageOf(component, id, refs));
     relationships.push({
       spdxElementId: SPDX_IMAGE_ID,
       relationshipType: "CONTAINS",
       relatedSpdxElement: id,
     });
+  }
+  // The OS package CONTAINS the language package it installed (python3-six contains six).
+  for (const component of collected) {
+    const owner = component.installedBy?.purl;
+    const ownerId = owner === undefined ? undefined : idOf.get(owner);
+    const id = idOf.get(component.ref);
+    if (ownerId !== undefined && id !== undefined)
+      relationships.push({ spdxElementId: ownerId, relationshipType: "CONTAINS", relatedSpdxElement: id });
   }
   const extracted = refs.list();
   return {

@@ -1,5 +1,6 @@
 // The OSV ecosystems the database indexes (https://ossf.github.io/osv-schema/#affectedpackage-field,
 // `ecosystems.txt` of the OSV schema), and how an ecosystem string splits into its base and release.
+import { normalizePackageName } from "../package-names.js";
 
 /** OSV ecosystem names (without release suffix) the ingest accepts; others are counted and skipped. */
 export const KNOWN_ECOSYSTEMS: ReadonlySet<string> = new Set([
@@ -65,9 +66,10 @@ export function splitEcosystem(ecosystem: string): EcosystemKey {
 /**
  * The key a package name is stored and looked up under. PyPI names compare after PEP 503
  * normalization (`Django`, `django`, `zope.interface` and `zope-interface` are one project), so
- * both the feed's spelling and the installed package's spelling find the same row; every other
- * ecosystem compares names exactly.
+ * both the feed's spelling and the installed package's spelling find the same row; NuGet and
+ * Packagist names compare case-insensitively; every other ecosystem compares names exactly.
  */
 export function nameKey(base: string, name: string): string {
-  return base === "PyPI" ? name.toLowerCase().replace(/[-_.]+/g, "-") : name;
+  // One rule for the index and the matcher: PEP 503 for PyPI, case-insensitive NuGet/Packagist.
+  return normalizePackageName(base, name);
 }

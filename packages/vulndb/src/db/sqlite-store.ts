@@ -1,7 +1,7 @@
 // The SQLite advisory database opened for reading: the AdvisoryStore the matcher uses. Opening
 // reads the file header and the meta table only (a few pages), so it costs the same for a
 // database of ten records or of a million; each lookup is one index descent plus the records.
-import { open as openFile, stat } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import type { DatabaseInfo } from "@rafscan/analyzers";
 import type { OsvRecord } from "../osv.js";
@@ -34,10 +34,12 @@ const HEADER = Buffer.from("SQLite format 3\0", "latin1");
  * that matches the page count its header records (a truncated download or copy fails here, not
  * at the first lookup that reaches a missing page).
  */
-async function checkFile(path: string): Promise<void> {
-  let size: number;
+function checkFile(path: string): void {
+  // Synchronous: two small reads, once per open; the thread-pool round trips of fs/promises cost
+  // more than the reads themselves.
+  let fd: number;
   try {
-    size = (await stat(path)).size;
+    fd = openSync(path, "r");
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
       throw new VulndbError(
@@ -52,11 +54,17 @@ async function checkFile(path: string): Promise<void> {
     });
   }
   const head = Buffer.alloc(100);
-  const fh = await openFile(path, "r");
+  let size: number;
   try {
-    await fh.read(head, 0, 100, 0);
+    size = fstatSync(fd).size;
+    readSync(fd, head, 0, 100, 0);
+  } catch (cause) {
+    throw new VulndbError(VulndbErrorCode.CORRUPT, `cannot read ${path}: ${(cause as Error).message}`, {
+      path,
+      cause,
+    });
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   if (size < 100 || !head.subarray(0, 16).equals(HEADER)) {
     throw new VulndbError(VulndbErrorCode.CORRUPT, `${path} is not a SQLite database`, { path });
@@ -104,7 +112,7 @@ export class SqliteAdvisoryStore implements AdvisoryStore {
    *   truncated, damaged), `VULNDB_SCHEMA_TOO_NEW`, `VULNDB_SCHEMA_TOO_OLD`, `VULNDB_NO_SQLITE`
    */
   static async open(path: string, options: OpenDatabaseOptions = {}): Promise<SqliteAdvisoryStore> {
-    await checkFile(path);
+    checkFile(path);
     let db: SqliteDatabase;
     try {
       db = openSqlite(path, {

@@ -48,17 +48,32 @@ function eventOf(e: OsvEvent): { kind: Kind; text: string } | undefined {
   return undefined;
 }
 
+function comparator<V>(scheme: VersionScheme<V>) {
+  return (a: V | typeof BOTTOM, b: V | typeof BOTTOM): number =>
+    a === BOTTOM ? (b === BOTTOM ? 0 : -1) : b === BOTTOM ? 1 : scheme.compare(a, b);
+}
+
 /**
- * Evaluates one ECOSYSTEM or SEMVER range; `undefined` for GIT ranges (commit hashes, which an
- * installed package does not have) and for ranges holding a version `scheme` refuses (such a range
- * says nothing reliable: it is skipped, never compared as strings).
+ * Parsed and sorted events by range and scheme. One record is evaluated once for each binary
+ * package of its source (dozens for glibc or krb5): parsing and sorting once saves most of the work.
+ * `null` marks a range with a version the scheme refuses.
  */
-export function evaluateRange<V>(
-  range: OsvRange,
-  installed: V,
-  scheme: VersionScheme<V>,
-): { affected: boolean; fixed?: string } | undefined {
-  if (!isObject(range) || (range.type !== "ECOSYSTEM" && range.type !== "SEMVER")) return undefined;
+const PARSED = new WeakMap<object, Map<VersionScheme<unknown>, readonly Event<unknown>[] | null>>();
+
+function sortedEvents<V>(range: OsvRange, scheme: VersionScheme<V>): readonly Event<V>[] | undefined {
+  let byScheme = PARSED.get(range);
+  const cached = byScheme?.get(scheme as VersionScheme<unknown>);
+  if (cached !== undefined) return (cached ?? undefined) as readonly Event<V>[] | undefined;
+  const events = parseEvents(range, scheme);
+  if (byScheme === undefined) {
+    byScheme = new Map();
+    PARSED.set(range, byScheme);
+  }
+  byScheme.set(scheme as VersionScheme<unknown>, (events ?? null) as readonly Event<unknown>[] | null);
+  return events;
+}
+
+function parseEvents<V>(range: OsvRange, scheme: VersionScheme<V>): Event<V>[] | undefined {
   const events: Event<V>[] = [];
   for (const raw of list(range.events)) {
     const e = eventOf(raw);
@@ -72,9 +87,48 @@ export function evaluateRange<V>(
       return undefined;
     }
   }
-  const cmp = (a: V | typeof BOTTOM, b: V | typeof BOTTOM): number =>
-    a === BOTTOM ? (b === BOTTOM ? 0 : -1) : b === BOTTOM ? 1 : scheme.compare(a, b);
+  const cmp = comparator(scheme);
   events.sort((a, b) => cmp(a.at, b.at) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+  return events;
+}
+
+/** Parsed `versions` lists by entry and scheme (PyPI and npm entries list hundreds of versions). */
+const LISTED = new WeakMap<object, Map<VersionScheme<unknown>, readonly unknown[]>>();
+
+function listedVersions<V>(entry: OsvAffected, scheme: VersionScheme<V>): readonly V[] {
+  let byScheme = LISTED.get(entry);
+  const cached = byScheme?.get(scheme as VersionScheme<unknown>);
+  if (cached !== undefined) return cached as readonly V[];
+  const parsed: V[] = [];
+  for (const v of list(entry.versions)) {
+    try {
+      parsed.push(scheme.parse(v));
+    } catch {
+      // One bad listed version does not spoil the others.
+    }
+  }
+  if (byScheme === undefined) {
+    byScheme = new Map();
+    LISTED.set(entry, byScheme);
+  }
+  byScheme.set(scheme as VersionScheme<unknown>, parsed);
+  return parsed;
+}
+
+/**
+ * Evaluates one ECOSYSTEM or SEMVER range; `undefined` for GIT ranges (commit hashes, which an
+ * installed package does not have) and for ranges holding a version `scheme` refuses (such a range
+ * says nothing reliable: it is skipped, never compared as strings).
+ */
+export function evaluateRange<V>(
+  range: OsvRange,
+  installed: V,
+  scheme: VersionScheme<V>,
+): { affected: boolean; fixed?: string } | undefined {
+  if (!isObject(range) || (range.type !== "ECOSYSTEM" && range.type !== "SEMVER")) return undefined;
+  const events = sortedEvents(range, scheme);
+  if (events === undefined) return undefined;
+  const cmp = comparator(scheme);
   let affected = false;
   for (const e of events) {
     if (e.kind === "introduced" && cmp(installed, e.at) >= 0) affected = true;
@@ -112,19 +166,8 @@ export function evaluateAffected<V>(
     affected = true;
     if (r.fixed !== undefined && !fixed.includes(r.fixed)) fixed.push(r.fixed);
   }
-  if (!affected) {
-    for (const v of list(entry.versions)) {
-      let parsed: V;
-      try {
-        parsed = scheme.parse(v);
-      } catch {
-        continue; // one bad listed version does not spoil the others
-      }
-      if (scheme.compare(parsed, installed) === 0) {
-        affected = true;
-        break;
-      }
-    }
+  if (!affected && Array.isArray(entry.versions)) {
+    affected = listedVersions(entry, scheme).some((v) => scheme.compare(v, installed) === 0);
   }
   const declared = entry.database_specific?.rafscan_status ?? recordSpecific?.rafscan_status;
   const status =

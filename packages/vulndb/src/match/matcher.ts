@@ -131,16 +131,25 @@ interface Candidate {
   readonly fixed: readonly string[];
   readonly status: FixStatus;
   readonly ids: readonly string[];
+  /** The CVEs of an advisory that bundles several (see idsOf). */
+  readonly bundle?: readonly string[] | undefined;
 }
 
-/** Ids that name the same issue as `record`: its own, its aliases, and a single `upstream` id. */
-function idsOf(record: OsvRecord): string[] {
-  const ids = [record.id, ...list(record.aliases)];
-  // DEBIAN-CVE-* and UBUNTU-CVE-* records name their CVE in `upstream`; a record with several
-  // upstream ids (a DSA fixing many CVEs) is related to each, not the same as any one of them.
-  const upstream = list(record.upstream);
-  if (upstream.length === 1) ids.push(upstream[0] as string);
-  return ids.filter((id) => typeof id === "string" && id !== "");
+/**
+ * Ids that name the same issue as `record` (its own, its aliases, a single `upstream` id), and for
+ * an advisory that bundles several CVEs (a DSA, an RHSA: two or more CVE ids among its aliases
+ * and upstream ids) those CVEs as `bundle`: such a record joins each CVE's finding instead of
+ * merging distinct CVEs into one. DEBIAN-CVE-* and UBUNTU-CVE-* records name their CVE in
+ * `upstream`.
+ */
+function idsOf(record: OsvRecord): { ids: string[]; bundle?: string[] } {
+  const own = (xs: readonly unknown[]) =>
+    xs.filter((id): id is string => typeof id === "string" && id !== "");
+  const aliases = own(list(record.aliases));
+  const upstream = own(list(record.upstream));
+  const cves = [...new Set([...aliases, ...upstream].filter((id) => CVE.test(id)))];
+  if (cves.length >= 2 && !CVE.test(record.id)) return { ids: [record.id], bundle: cves };
+  return { ids: [record.id, ...aliases, ...(upstream.length === 1 ? upstream : [])] };
 }
 
 const CVE = /^CVE-(\d{4})-(\d+)$/;
@@ -154,31 +163,47 @@ function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Groups candidates whose ids overlap (transitively): a DSA and the CVE records it aliases. */
+/**
+ * Groups candidates whose ids overlap (transitively): a DSA and the CVE records it aliases. A
+ * bundling advisory then joins every group holding one of its CVEs, or stands alone when none does.
+ */
 function groupCandidates(candidates: readonly Candidate[]): Candidate[][] {
-  const parent = candidates.map((_, i) => i);
+  const single = candidates.filter((c) => c.bundle === undefined);
+  const parent = single.map((_, i) => i);
   const find = (i: number): number => {
-    let r = i;
-    while (parent[r] !== r) r = parent[r] as number;
-    for (let j = i; parent[j] !== r; ) [j, parent[j]] = [parent[j] as number, r];
-    return r;
+    let root = i;
+    while (parent[root] !== root) root = parent[root] as number;
+    // Path compression: point every node on the way at the root.
+    for (let j = i; parent[j] !== root; ) {
+      const next = parent[j] as number;
+      parent[j] = root;
+      j = next;
+    }
+    return root;
   };
   const owner = new Map<string, number>();
-  candidates.forEach((c, i) => {
+  single.forEach((c, i) => {
     for (const id of c.ids) {
       const o = owner.get(id);
       if (o === undefined) owner.set(id, i);
       else parent[find(i)] = find(o);
     }
   });
-  const groups = new Map<number, Candidate[]>();
-  candidates.forEach((c, i) => {
+  const byRoot = new Map<number, Candidate[]>();
+  single.forEach((c, i) => {
     const root = find(i);
-    const g = groups.get(root);
-    if (g === undefined) groups.set(root, [c]);
+    const g = byRoot.get(root);
+    if (g === undefined) byRoot.set(root, [c]);
     else g.push(c);
   });
-  return [...groups.values()];
+  const groups = [...byRoot.values()];
+  for (const b of candidates) {
+    if (b.bundle === undefined) continue;
+    const targets = groups.filter((g) => g.some((c) => c.ids.some((id) => b.bundle?.includes(id))));
+    if (targets.length === 0) groups.push([b]);
+    for (const g of targets) g.push(b);
+  }
+  return groups;
 }
 
 const STATUS_PRIORITY: Readonly<Record<FixStatus, number>> = {
@@ -196,7 +221,12 @@ function buildFinding(
   scheme: VersionScheme,
   dataSource: DataSource,
 ): VulnerabilityFinding {
-  const ids = [...new Set(group.flatMap((c) => c.ids))].sort(compareIds);
+  // A bundling advisory none of whose CVEs has a record of its own keeps its id and lists them.
+  const alone = group.length === 1 ? group[0]?.bundle : undefined;
+  const ids =
+    alone !== undefined
+      ? [(group[0] as Candidate).record.id, ...[...alone].sort(compareIds)]
+      : [...new Set(group.flatMap((c) => c.ids))].sort(compareIds);
   const id = ids[0] as string;
   // The record the finding is named after gives the title and dates; else the first with a summary.
   const sorted = [...group].sort((a, b) => compareIds(a.record.id, b.record.id));
@@ -436,7 +466,7 @@ export function matchVulnerabilities(
           if (STATUS_PRIORITY[verdict.status] > STATUS_PRIORITY[status]) status = verdict.status;
         }
         if (affectedEntry === undefined) continue;
-        candidates.push({ record, ecosystem, entry: affectedEntry, fixed, status, ids: idsOf(record) });
+        candidates.push({ record, ecosystem, entry: affectedEntry, fixed, status, ...idsOf(record) });
       }
     }
     for (const group of groupCandidates(candidates)) {

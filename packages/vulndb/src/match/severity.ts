@@ -25,7 +25,8 @@ const WORDS: Readonly<Record<string, Severity>> = {
 
 /** The Severity a vendor word names, or `undefined`. */
 export function severityWord(word: unknown): Severity | undefined {
-  return typeof word === "string" ? WORDS[word.trim().toLowerCase()] : undefined;
+  // Debian marks unsure urgencies with trailing stars (`low**`).
+  return typeof word === "string" ? WORDS[word.trim().replace(/\*+$/, "").toLowerCase()] : undefined;
 }
 
 /** Who issued a record, from its id prefix: `GHSA-...` → `ghsa`, `CVE-...` → `nvd`, `DSA-...` → `dsa`. */

@@ -92,6 +92,8 @@ function parse(text: string): MavenVersion {
       if (c === 45) pushList();
     } else if (c >= 48 && c <= 57) {
       if (!isDigit && i > start) {
+        // 1.0.0.X1 < 1.0.0-X2: a qualifier after '.' opens a sub-list as after '-'.
+        if (list.length > 0) pushList();
         list.push(stringItem(version.slice(start, i), true));
         start = i;
         pushList();
@@ -107,6 +109,8 @@ function parse(text: string): MavenVersion {
     }
   }
   if (version.length > start) {
+    // The same for a trailing qualifier: "1.0.x" is read as "1.0-x".
+    if (!isDigit && list.length > 0) pushList();
     list.push(item(isDigit, version.slice(start)));
   }
   for (let k = lists.length - 1; k >= 0; k--) normalize(lists[k] as Item[]);
@@ -124,7 +128,14 @@ function compareItem(a: Item, b: Item | undefined): number {
     if (b.kind === "string") return compareQualifiers(a.value, b.value);
     return -1;
   }
-  if (b === undefined) return a.items.length === 0 ? 0 : compareItem(a.items[0] as Item, undefined);
+  if (b === undefined) {
+    // A sub-list against padding: its first item that is not null decides.
+    for (const item of a.items) {
+      const c = compareItem(item, undefined);
+      if (c !== 0) return c;
+    }
+    return 0;
+  }
   if (b.kind === "int") return -1;
   if (b.kind === "string") return 1;
   return compareLists(a.items, b.items);

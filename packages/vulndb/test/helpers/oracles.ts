@@ -1,6 +1,10 @@
 // Finds the real tools the differential version tests compare against: a python3 that has a
-// given module (python3-apt, python3-packaging) and rpm with its Lua interpreter.
+// given module (python3-apt, python3-packaging), rpm with its Lua interpreter, PHP, and Maven's
+// ComparableVersion (a maven-artifact jar run by java).
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A python3 executable that can import `module`, or undefined. The Debian one comes first:
  * python3-apt installs there, not into a pyenv or venv python. */
@@ -21,4 +25,65 @@ export function hasRpmLua(): boolean {
 /** True when `php` runs. */
 export function hasPhp(): boolean {
   return spawnSync("php", ["-r", "echo version_compare('1','2');"], { encoding: "utf8" }).stdout === "-1";
+}
+
+/** A Maven `maven-artifact` jar and its version, when `java` runs: the newest in the local
+ * Maven repository (~/.m2), else Debian's (/usr/share/maven/lib, libmaven3-core-java). */
+export function mavenArtifactJar(): { jar: string; version: string } | undefined {
+  if (spawnSync("java", ["-version"]).status !== 0) return undefined;
+  const repo = join(homedir(), ".m2/repository/org/apache/maven/maven-artifact");
+  const found: { jar: string; version: string }[] = [];
+  if (existsSync(repo)) {
+    for (const v of readdirSync(repo)) {
+      const jar = join(repo, v, `maven-artifact-${v}.jar`);
+      if (/^[0-9]+\.[0-9]+\.[0-9]+$/.test(v) && existsSync(jar)) found.push({ jar, version: v });
+    }
+  }
+  const newest = found.sort((a, b) => compareDotted(b.version, a.version))[0];
+  if (newest !== undefined) return newest;
+  const debian = "/usr/share/maven/lib/maven-artifact-3.x.jar";
+  return existsSync(debian) ? { jar: debian, version: "3.x (Debian)" } : undefined;
+}
+
+function compareDotted(a: string, b: string): number {
+  const x = a.split(".").map(Number);
+  const y = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+// A one-file Java program: reads "a<TAB>b" lines, prints the sign of ComparableVersion(a)
+// compared to ComparableVersion(b) per line.
+const MAVEN_CMP = `import org.apache.maven.artifact.versioning.ComparableVersion;
+import java.io.*;
+public class MavenCmp {
+  public static void main(String[] args) throws Exception {
+    BufferedReader r = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));
+    StringBuilder out = new StringBuilder();
+    for (String line; (line = r.readLine()) != null; ) {
+      int t = line.indexOf('\\t');
+      int c = new ComparableVersion(line.substring(0, t)).compareTo(new ComparableVersion(line.substring(t + 1)));
+      out.append(Integer.signum(c)).append('\\n');
+    }
+    System.out.print(out);
+  }
+}
+`;
+
+/** Compares each pair with Maven's ComparableVersion in one JVM; returns "-1", "0" or "1" each. */
+export function mavenCompare(jar: string, pairs: readonly (readonly [string, string])[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "rafscan-mavencmp-"));
+  try {
+    const src = join(dir, "MavenCmp.java");
+    writeFileSync(src, MAVEN_CMP);
+    const r = spawnSync("java", ["-cp", jar, src], {
+      input: pairs.map(([a, b]) => `${a}\t${b}\n`).join(""),
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (r.status !== 0) throw new Error(`java MavenCmp failed: ${r.stderr}`);
+    return r.stdout.trim().split("\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
