@@ -59,7 +59,7 @@ async function main() {
     if (spawnSync(tool, ["--version"]).status !== 0)
       throw new Error(`${tool} CLI not found (apt-get install ${tool})`);
   }
-  const { decompress, decodeLz4Block } = await import("@rafscan/rafs");
+  const { decompress, decodeLz4Block, decompressZstdJs } = await import("@rafscan/rafs");
   const zstd = requireHere("zstd-napi");
   const fflate = requireHere("fflate");
 
@@ -99,6 +99,9 @@ async function main() {
     const total = corpus.length;
     const zstdDecode = (/** @type {Uint8Array} */ c, /** @type {number} */ n) =>
       decompress("zstd", c, n, "bench");
+    // The pure-JS fallback used when zstd-napi does not load (or RAFSCAN_NO_NATIVE=1).
+    const fzstdDecode = (/** @type {Uint8Array} */ c, /** @type {number} */ n) =>
+      decompressZstdJs(c, n, "bench");
     const lz4Decode = (/** @type {Stored} */ s, /** @type {number} */ n) =>
       decompress(s.raw ? "none" : "lz4_block", s.data, n, "bench");
     const tsDecode = (/** @type {Stored} */ s, /** @type {number} */ n) => {
@@ -130,6 +133,7 @@ async function main() {
       ...measure(runs, total, [
         inProcess("lz4_block", "TS decodeLz4Block (fallback)", chunks, lz4Chunks, tsDecode),
       ]),
+      ...measure(runs, total, [inProcess("zstd", "fzstd (fallback)", chunks, zstdChunks, fzstdDecode)]),
       ...measure(runs, total, [inProcess("gzip", "fflate gunzipSync", chunks, gzipChunks, fflateDecode)]),
     ];
 
@@ -161,6 +165,7 @@ async function main() {
       ratios: {
         zstd: ratio(rows, "zstd", "ours: decompress (zstd-napi)", "zstd -d (CLI)"),
         lz4_block: ratio(rows, "lz4_block", "ours: decompress (lz4-napi)", "lz4 -d (CLI)"),
+        zstd_fzstd: ratio(rows, "zstd", "fzstd (fallback)", "zstd -d (CLI)"),
         lz4_block_ts: ratio(rows, "lz4_block", "TS decodeLz4Block (fallback)", "lz4 -d (CLI)"),
         gzip: ratio(rows, "gzip", "ours: decompress (node:zlib)", "gzip -d (CLI)"),
         gzip_fflate: ratio(rows, "gzip", "fflate gunzipSync", "gzip -d (CLI)"),

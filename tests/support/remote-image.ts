@@ -153,6 +153,7 @@ export async function pushPlain(
   host: string,
   repository: string,
   tag: string,
+  auth: { username?: string; password?: string } = {},
 ): Promise<PushedImage> {
   const tarPath = join(work, "plain-layer.tar");
   const made = spawnSync(
@@ -190,7 +191,7 @@ export async function pushPlain(
       ],
     }),
   );
-  const client = new RegistryClient(host, { insecure: true });
+  const client = new RegistryClient(host, { insecure: true, ...auth });
   for (const blob of [layer, config]) {
     await client.uploadBlob(repository, sha256(blob), blob.length, () => Readable.from([blob]));
   }

@@ -72,6 +72,8 @@ export type { AnalyzerContext, AnalyzerPlugin, MatchedFile, Need, NeedEntry } fr
 export { purl } from "./purl.js";
 export type {
   AnalyzerReport,
+  DecoderUse,
+  IncompleteFile,
   ScannedImage,
   ScanReport,
   ScanTelemetry,

@@ -73,6 +73,13 @@ export interface AnalyzerPlugin {
   readonly maxFileSize?: number;
   /** Total bytes this plugin may read; the rest of its files are skipped and reported. Default none. */
   readonly budget?: number;
+  /**
+   * The matched files are a package database (dpkg status, apk installed, the rpm db, package
+   * metadata files): one that could not be read makes the report incomplete (`complete: false`),
+   * which `rafscan scan` turns into exit code 3. Default `false` (a skipped file is still listed in
+   * `incomplete`, but does not make the scan incomplete).
+   */
+  readonly database?: boolean;
   analyze(files: readonly MatchedFile[], ctx: AnalyzerContext): Promise<Findings> | Findings;
   /**
    * For OS package managers: which of `paths` (the files language packages were found in, after

@@ -20,6 +20,26 @@ export interface SkippedFile {
   readonly reason: string;
 }
 
+/** A file an analyzer wanted but could not read (skipped by a limit, or unreadable). */
+export interface IncompleteFile {
+  /** The plugin id. */
+  readonly plugin: string;
+  readonly path: string;
+  /** Why it was not read: `budget spent`, `larger than maxFileSize (N bytes)`, `unreadable: ...`. */
+  readonly reason: string;
+  /** True when the file is part of the plugin's package database: the scan is then incomplete. */
+  readonly required: boolean;
+}
+
+/** The decoder a codec used during the scan (see @rafscan/rafs `codecBackends`). */
+export interface DecoderUse {
+  /** `zstd-napi`, `fzstd`, `lz4-napi`, `typescript`. */
+  readonly implementation: string;
+  /** True for a pure-JS decoder standing in for a native binding that did not load (slower). */
+  readonly fallback: boolean;
+  readonly reason?: string;
+}
+
 /** What one analyzer did. */
 export interface AnalyzerReport {
   readonly id: string;
@@ -57,6 +77,8 @@ export interface ScanTelemetry {
   readonly networkMs: number;
   /** Whole scan wall time, ms. */
   readonly durationMs: number;
+  /** The decoder used for each codec that decoded chunks in this process (`zstd`, `lz4_block`). */
+  readonly decoders?: Readonly<Record<string, DecoderUse>>;
 }
 
 /** The image scanned. */
@@ -88,4 +110,11 @@ export interface ScanReport {
   readonly vulnerabilities?: VulnerabilityReport;
   /** ISO 8601 time the scan finished. */
   readonly createdAt: string;
+  /**
+   * False when an analyzer could not read (part of) its package database, so `packages` is known
+   * to miss some. Always set by `scanImage`.
+   */
+  readonly complete?: boolean;
+  /** Every file an analyzer wanted but did not read, with the reason. Always set by `scanImage`. */
+  readonly incomplete?: readonly IncompleteFile[];
 }

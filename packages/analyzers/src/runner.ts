@@ -15,7 +15,7 @@ import {
 } from "./matched-file.js";
 import { type CompiledNeeds, compileNeeds } from "./needs.js";
 import type { AnalyzerContext, AnalyzerPlugin, MatchedFile } from "./plugin.js";
-import type { AnalyzerReport, ScanReport, ScanWarning } from "./report.js";
+import type { AnalyzerReport, IncompleteFile, ScanReport, ScanWarning } from "./report.js";
 
 /** Default number of files read at once: enough to keep a remote source's pipeline full. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -49,6 +49,8 @@ export interface RunOptions {
 export interface RunResult
   extends Pick<ScanReport, "os" | "packages" | "secrets" | "notes" | "warnings" | "analyzers"> {
   readonly entriesWalked: number;
+  /** Every file a plugin wanted but did not read; `required` for package database files. */
+  readonly incomplete: readonly IncompleteFile[];
   /** Unique file bytes read for plugins (a file read for two plugins counts once). */
   readonly fileBytesRead: number;
 }
@@ -60,6 +62,7 @@ interface Slot {
   readonly version: string;
   readonly stage: "os" | "packages";
   readonly access: "whole" | "range";
+  readonly database: boolean;
   readonly needs: CompiledNeeds | undefined;
   readonly account: PluginAccount;
   /** Matched path → file; insertion order is exact needs first, then walk order. */
@@ -131,6 +134,9 @@ export async function runAnalyzers(
     notes: slots.flatMap((s) => s.findings.notes ?? []),
     warnings,
     analyzers: slots.map(report),
+    incomplete: slots.flatMap((s) =>
+      [...s.account.skipped].map(([path, reason]) => ({ plugin: s.id, path, reason, required: s.database })),
+    ),
     entriesWalked,
     fileBytesRead: budget.bytesRead,
   };
@@ -155,6 +161,7 @@ function makeSlot(plugin: AnalyzerPlugin, index: number, budget: ScanBudget): Sl
     version: typeof p.version === "string" ? p.version : "",
     stage: p.stage === "os" ? "os" : "packages",
     access: p.access === "range" ? "range" : "whole",
+    database: p.database === true,
     needs,
     account: new PluginAccount(
       budget,

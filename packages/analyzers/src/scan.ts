@@ -1,5 +1,5 @@
 // scanImage: runs the analyzers over an open image and assembles the ScanReport with what it cost.
-import type { ImageFormat } from "@rafscan/rafs";
+import { codecBackends, type ImageFormat } from "@rafscan/rafs";
 import type { Image } from "@rafscan/vfs";
 import { builtinAnalyzers } from "./builtin.js";
 import { analyzeImageConfig } from "./config/image-config.js";
@@ -55,10 +55,14 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     durationMs: 0,
   };
   const override = options.telemetry?.() ?? transportTelemetry(origin?.transport);
+  // Which decoders ran: a pure-JS fallback for a native codec that did not load is several times
+  // slower, and the user should learn why a scan was slow from the report, not guess.
+  const decoders = codecBackends();
   const telemetry: ScanTelemetry = {
     ...counted,
     ...override,
     durationMs: Math.round(performance.now() - start),
+    ...(Object.keys(decoders).length === 0 ? {} : { decoders }),
   };
   // The config comes with registry and layout images; its secrets join the file secrets.
   const config =
@@ -67,7 +71,13 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     schemaVersion: 1,
     image: {
       name: options.name ?? origin?.name ?? "image",
-      format: FORMATS[image.info.format] ?? String(image.info.format),
+      // The opener knows better than the bootstrap: a plain OCI image read through a temporary
+      // uncompressed RAFS image is `oci`, not `rafs-v6`.
+      format:
+        origin?.format ??
+        (origin?.converted === true ? "oci" : undefined) ??
+        FORMATS[image.info.format] ??
+        String(image.info.format),
       ...((options.digest ?? origin?.manifestDigest) !== undefined
         ? { digest: (options.digest ?? origin?.manifestDigest) as string }
         : {}),
@@ -81,6 +91,8 @@ export async function scanImage(image: Image, options: ScanOptions = {}): Promis
     telemetry,
     ...(config === undefined ? {} : { config }),
     createdAt: new Date().toISOString(),
+    complete: !result.incomplete.some((f) => f.required),
+    incomplete: result.incomplete,
   };
   if (options.vulnerabilities === undefined) return report;
   const vulnerabilities = await options.vulnerabilities.match(

@@ -22,15 +22,30 @@ export async function withImage(
   body: (img: Image) => Promise<number>,
 ): Promise<number> {
   // Loaded here, not at start-up: the registry and builder modules cost every `--help` their imports.
-  const [{ openImageArg }, { writeStats }] = await Promise.all([
+  const [{ isRemoteName, openImageArg }, { writeStats }, { withNetwork }] = await Promise.all([
     import("./open-arg.js"),
     import("./stats-output.js"),
+    import("./network-args.js"),
   ]);
-  const img = await openImageArg(imageArgs(image, options), ctx.io);
-  try {
-    return await body(img);
-  } finally {
-    if (options.stats === true) writeStats(img, ctx.json, ctx.io);
-    await img.close();
-  }
+  const remote = image !== undefined && !image.startsWith("oci:") && isRemoteName(image);
+  return withNetwork(options, remote, async (net) => {
+    const args = imageArgs(image, options);
+    const img = await openImageArg(
+      {
+        ...args,
+        ...(args.password === undefined && args.username !== undefined && net.stdinPassword !== undefined
+          ? { password: net.stdinPassword }
+          : {}),
+        dispatcher: net.dispatcher,
+        signal: net.signal,
+      },
+      ctx.io,
+    );
+    try {
+      return await body(img);
+    } finally {
+      if (options.stats === true) writeStats(img, ctx.json, ctx.io);
+      await img.close();
+    }
+  });
 }

@@ -1,8 +1,8 @@
 // Turns the IMAGE argument and image options into an open Image: a local bootstrap or build output
 // directory, `oci:DIR[:TAG]`, or a registry reference; with no IMAGE, the built sample.
 import { existsSync } from "node:fs";
-import { plainImageOpener } from "@rafscan/builder";
-import { openImage } from "@rafscan/registry";
+import { isLocalTransport, openLocalImage, plainImageOpener } from "@rafscan/builder";
+import { openImage, type RegistryAccess } from "@rafscan/registry";
 import type { Image } from "@rafscan/vfs";
 import { type Io, note } from "./output.js";
 import { plural } from "./parse-values.js";
@@ -22,13 +22,22 @@ export interface ImageArgs {
   readonly cacheDir?: string | undefined;
   /** Refuse plain (non-Nydus) images instead of downloading their layers. */
   readonly noFallback?: boolean | undefined;
+  /** The HTTP transport (timeouts, proxies, TLS; see network-args.ts). Default: undici's global one. */
+  readonly dispatcher?: RegistryAccess["dispatcher"];
+  /** Aborts opening (the command's --timeout). */
+  readonly signal?: AbortSignal | undefined;
 }
 
-/** True when IMAGE names a registry image or layout rather than a local file. */
+/**
+ * True when IMAGE names a registry image or layout rather than a local file. As with Docker, a
+ * bare name (`alpine`, `alpine:3.20`) is a Docker Hub image unless a path of that name exists.
+ */
 export function isRemoteName(image: string): boolean {
   if (image.startsWith("oci:")) return true;
-  if (/^(?:\/|\.\.?\/)/.test(image) || existsSync(image)) return false;
-  return /[/:]/.test(image);
+  if (isLocalTransport(image)) return false;
+  if (/^(?:\/|\.\.?\/|~)/.test(image) || existsSync(image)) return false;
+  // The distribution reference grammar, loosely: lowercase path components, optional tag/digest.
+  return /^[a-z0-9][a-z0-9._:/@-]*$/i.test(image) && !image.endsWith("/");
 }
 
 /** Opens IMAGE, or the sample when it is undefined (a note goes to stderr). */
@@ -41,20 +50,25 @@ export async function openImageArg(args: ImageArgs, io: Io): Promise<Image> {
     image = await sampleImage();
     note(io, `rafscan: no IMAGE given, using the sample image built by @rafscan/builder in ${image}`);
   }
-  if (!isRemoteName(image) && !existsSync(image)) throw new UsageError(`IMAGE not found: ${image}`);
+  if (!isLocalTransport(image) && !isRemoteName(image) && !existsSync(image))
+    throw new UsageError(`IMAGE not found: ${image}`);
   const auth = {
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
     insecure: args.insecure === true,
+    ...(args.dispatcher === undefined ? {} : { dispatcher: args.dispatcher }),
   };
   let warned = false;
-  return openImage(image, {
+  const open = isLocalTransport(image) ? openLocalImage : openImage;
+  return open(image, {
     ...auth,
     verify: !args.noVerify,
     ...(args.blobDir === undefined ? {} : { blobDir: args.blobDir }),
     ...(args.blob === undefined ? {} : { devices: args.blob }),
     ...(args.platform === undefined ? {} : { platform: args.platform }),
     ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }),
+    ...(args.signal === undefined ? {} : { signal: args.signal }),
+    onWarning: (message: string) => io.stderr.write(`rafscan: warning: ${message}\n`),
     ...(args.noFallback === true
       ? {}
       : {

@@ -1,6 +1,7 @@
 // Option groups shared by several commands, defined once: image opening, registry access and
 // build settings. A command attaches the groups it uses; options it does not declare are refused.
 import { type Command, Option } from "commander";
+import { parseDuration } from "./network-args.js";
 import type { ImageArgs } from "./open-arg.js";
 import { parsePlatform } from "./parse-values.js";
 
@@ -40,6 +41,17 @@ export function addRegistryOptions(cmd: Command): Command {
     ),
     new Option("--password <P>", "registry password or token (needs --username)"),
     new Option("--insecure", "plain HTTP to the registries"),
+    new Option("--password-stdin", "read the password from standard input"),
+    checked(
+      "--timeout <DURATION>",
+      "deadline of the whole command: 30s, 5m, 0 for none (default 5m with a registry)",
+      (v) => parseDuration(v, "--timeout"),
+    ),
+    repeatable("--ca-cert <FILE>", "trust this PEM CA for registries, besides the system ones (repeatable)"),
+    new Option(
+      "--insecure-skip-tls-verify",
+      "accept any TLS certificate (DANGEROUS: anyone on the path can read and change what is fetched)",
+    ),
   ]) {
     cmd.addOption(o.helpGroup(group));
   }
@@ -83,6 +95,10 @@ export interface ImageOptionValues {
   readonly username?: string;
   readonly password?: string;
   readonly insecure?: boolean;
+  readonly passwordStdin?: boolean;
+  readonly timeout?: string;
+  readonly caCert?: string[];
+  readonly insecureSkipTlsVerify?: boolean;
   readonly cacheDir?: string;
   readonly fallback?: boolean;
   readonly stats?: boolean;

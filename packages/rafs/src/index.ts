@@ -13,8 +13,15 @@ export {
 } from "./blob-meta.js";
 export { blobMetaRange, decodeBlobMetaSection } from "./blob-meta-section.js";
 export { alignUp, compareBytes, decodeName, toHex } from "./bytes.js";
-export { compressorFromId, DEFAULT_MAX_DECOMPRESSED_SIZE, decompress } from "./codec/decompress.js";
+export {
+  type CodecBackend,
+  codecBackends,
+  compressorFromId,
+  DEFAULT_MAX_DECOMPRESSED_SIZE,
+  decompress,
+} from "./codec/decompress.js";
 export { decodeLz4Block, decompressLz4Block, type Lz4BlockProgress } from "./codec/lz4-block.js";
+export { decompressZstdJs, MAX_ZSTD_WINDOW } from "./codec/zstd-js.js";
 export { BlobChunkFlags, BlobFeatures, flagNames, RafsInodeFlags, RafsSuperFlags } from "./constants.js";
 export { type ChunkHasher, loadCrc32c, loadHasher } from "./digest.js";
 export { isRafsError, RafsError, RafsErrorCode, type RafsErrorOptions } from "./errors.js";

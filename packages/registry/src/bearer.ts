@@ -4,6 +4,7 @@
 import { type Dispatcher, request } from "undici";
 import type { Credentials } from "./credentials.js";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
+import { defaultTransport, networkErrorHint } from "./transport.js";
 
 /** Where tokens come from, as the registry's challenge says. */
 export interface TokenRealm {
@@ -127,13 +128,13 @@ export class BearerTokens {
         headers,
         body: body ?? null,
         signal: signal ?? null,
-        ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
+        dispatcher: this.#dispatcher ?? defaultTransport(),
       });
     } catch (cause) {
       if (signal?.aborted === true) throw signal.reason;
       throw new RegistryError(
         RegistryErrorCode.NETWORK,
-        `token request failed: ${(cause as Error).message}`,
+        `token request failed: ${(cause as Error).message}${networkErrorHint(cause)}`,
         {
           ...where,
           cause,

@@ -9,6 +9,7 @@ import { parseChallenge } from "./auth-challenge.js";
 import { BearerTokens, type TokenRealm } from "./bearer.js";
 import type { Credentials } from "./credentials.js";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
+import { defaultTransport, networkErrorHint } from "./transport.js";
 
 /** Options of {@link RegistryClient}. */
 export interface RegistryClientOptions {
@@ -29,7 +30,10 @@ export interface RegistryClientOptions {
    * anyone on the path would read them. Default: `false`.
    */
   readonly allowCrossOriginRealm?: boolean;
-  /** The undici dispatcher to send requests through. Default: undici's global dispatcher. */
+  /**
+   * The undici dispatcher to send requests through. Default: a shared `createTransport()` (connect
+   * timeout 10 s, idle timeout 30 s, proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY).
+   */
   readonly dispatcher?: Dispatcher;
   /** Redirects followed for one request before giving up. Default: 5. */
   readonly maxRedirects?: number;
@@ -607,14 +611,14 @@ export class RegistryClient {
           headers,
           body: body === undefined ? null : body,
           signal: init.signal ?? null,
-          ...(this.#options.dispatcher === undefined ? {} : { dispatcher: this.#options.dispatcher }),
+          dispatcher: this.#options.dispatcher ?? defaultTransport(),
         });
       } catch (cause) {
         if (typeof init.body === "function") (body as Readable).destroy();
         if (init.signal?.aborted === true) throw init.signal.reason;
         throw new RegistryError(
           RegistryErrorCode.NETWORK,
-          `${init.method} ${redact(current)} failed: ${(cause as Error).message}`,
+          `${init.method} ${redact(current)} failed: ${(cause as Error).message}${networkErrorHint(cause)}`,
           { url: redact(current), cause },
         );
       }

@@ -76,5 +76,14 @@ export {
   type ImageReference,
   parseReference,
 } from "./reference.js";
+export { type RegistryAccess, registryClientOptions } from "./registry-access.js";
 export { NetworkClock, newRemoteStats, type RemoteStats } from "./remote-stats.js";
 export { backoffMs, parseRetryAfter, type RetryOptions } from "./retry.js";
+export {
+  createTransport,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REQUEST_IDLE_TIMEOUT_MS,
+  defaultTransport,
+  networkErrorHint,
+  type TransportOptions,
+} from "./transport.js";

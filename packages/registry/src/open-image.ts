@@ -16,12 +16,11 @@ import {
 } from "@rafscan/vfs";
 import type { Dispatcher } from "undici";
 import { RegistryClient } from "./client.js";
-import { type Credentials, dockerCredentials } from "./credentials.js";
 import { DiskCache } from "./disk-cache.js";
 import { RegistryError, RegistryErrorCode } from "./errors.js";
 import { Limiter } from "./limiter.js";
 import { extractBootstrap } from "./oci/bootstrap-layer.js";
-import { type Descriptor, type Platform, parsePlatform } from "./oci/descriptor.js";
+import { type Descriptor, formatPlatform, type Platform, parsePlatform } from "./oci/descriptor.js";
 import { CONFIG_MEDIA_TYPES, type ImageManifest } from "./oci/document.js";
 import { describeLayers, type NydusLayers, nydusLayers } from "./oci/nydus-layers.js";
 import {
@@ -35,6 +34,7 @@ import {
 } from "./oci/store.js";
 import { type RangeSourceOptions, RegistryBlobSource } from "./range-source.js";
 import type { ImageReference } from "./reference.js";
+import { registryClientOptions } from "./registry-access.js";
 import { NetworkClock, newRemoteStats, type RemoteStats } from "./remote-stats.js";
 import type { RetryOptions } from "./retry.js";
 
@@ -92,7 +92,12 @@ export interface OpenImageOptions extends ImageOptions, RetryOptions {
   readonly blobDir?: string;
   /** Local plain EROFS images: extra device files, in device order. */
   readonly devices?: readonly string[];
-  /** The undici dispatcher for registry requests. Default: undici's global one. */
+  /**
+   * Receives what the user should know but that does not stop the read, e.g. a `platform` that a
+   * single-platform image does not match (the image's own platform is read). Default: ignored.
+   */
+  readonly onWarning?: (message: string) => void;
+  /** The undici dispatcher for registry requests. Default: the shared `defaultTransport()` (timeouts, proxies from the environment). */
   readonly dispatcher?: Dispatcher;
   readonly signal?: AbortSignal;
 }
@@ -100,11 +105,14 @@ export interface OpenImageOptions extends ImageOptions, RetryOptions {
 /**
  * Opens an image by name: a registry reference (`registry.example.com/app:tag`, Docker Hub short
  * names, `docker://` prefix allowed), an OCI image layout (`oci:DIR[:TAG]`), a local bootstrap file,
- * or a build output directory (`DIR/bootstrap` with `DIR/blobs/<id>`). `image.origin` describes where
+ * or a build output directory (`DIR/bootstrap` with `DIR/blobs/<id>`). A directory with an
+ * `oci-layout` file is read as an OCI image layout without the `oci:` prefix. `image.origin` describes where
  * it came from and, for registry images, carries live transport counters.
  * @throws RegistryError (`REGISTRY_NOT_NYDUS`, `REGISTRY_BAD_IMAGE`, auth and network codes), RafsError
  */
 export async function openImage(name: string, options: OpenImageOptions = {}): Promise<Image> {
+  // A directory holding an OCI image layout is one, with or without the `oci:` prefix.
+  if (!name.startsWith("oci:") && existsSync(join(name, "oci-layout"))) name = `oci:${name}`;
   if (!name.startsWith("oci:") && existsSync(name)) return openLocal(name, options);
   const meta = await fetchMetadata(name, options);
   if (meta.layers === undefined) {
@@ -227,6 +235,9 @@ export async function fetchMetadata(name: string, options: OpenImageOptions = {}
       : readBootstrap(store, layers.bootstrap, limits.maxBootstrapSize, cache, stats, options.signal),
     readConfig(store, manifest, cache, stats, options.signal),
   ]);
+  const config = parseConfig(configBytes);
+  if (platform !== undefined && config !== undefined)
+    warnPlatform(store.name, platform, config, options.onWarning);
   return {
     name: store.name,
     kind: location.kind,
@@ -236,27 +247,40 @@ export async function fetchMetadata(name: string, options: OpenImageOptions = {}
     manifestDigest: resolved.digest,
     layers,
     bootstrap,
-    config: parseConfig(configBytes),
+    config,
     configBytes,
     stats,
     blobSource,
   };
 }
 
+/**
+ * A single-platform image is read whatever `--platform` says (there is nothing else to read), but
+ * silently scanning amd64 when arm64 was asked for would mislead: say so.
+ */
+function warnPlatform(
+  name: string,
+  wanted: Platform,
+  config: Record<string, unknown>,
+  warn: ((message: string) => void) | undefined,
+): void {
+  const os = typeof config.os === "string" ? config.os : undefined;
+  const architecture = typeof config.architecture === "string" ? config.architecture : undefined;
+  if (os === undefined || architecture === undefined) return;
+  const variant = typeof config.variant === "string" ? config.variant : undefined;
+  const mismatch =
+    os !== wanted.os ||
+    architecture !== wanted.architecture ||
+    (wanted.variant !== undefined && variant !== undefined && variant !== wanted.variant);
+  if (!mismatch) return;
+  const have = formatPlatform({ os, architecture, ...(variant === undefined ? {} : { variant }) });
+  warn?.(
+    `${name} is a single-platform ${have} image, not ${formatPlatform(wanted)} as asked; reading ${have}`,
+  );
+}
+
 function registryClient(ref: ImageReference, options: OpenImageOptions): RegistryClient {
-  const configPath = typeof options.dockerConfig === "string" ? options.dockerConfig : undefined;
-  const useConfig = options.dockerConfig !== false;
-  const credentials: (() => Promise<Credentials | undefined>) | undefined = useConfig
-    ? () => dockerCredentials(ref.registry, configPath === undefined ? {} : { configPath })
-    : undefined;
-  return new RegistryClient(ref.endpoint, {
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    ...(credentials === undefined ? {} : { credentials }),
-    insecure: options.insecure === true,
-    allowCrossOriginRealm: options.allowCrossOriginRealm === true,
-    ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
-  });
+  return new RegistryClient(ref.endpoint, registryClientOptions(ref.registry, options));
 }
 
 async function timedCall<T>(clock: NetworkClock, call: () => Promise<T>): Promise<T> {

@@ -20,4 +20,9 @@ export interface ImageOrigin {
   readonly transport?: Readonly<Record<string, number>>;
   /** Set when the image is not a Nydus image and was read by downloading its layers. */
   readonly converted?: boolean;
+  /**
+   * What the image really is when that is not its bootstrap's format: `oci` for a plain OCI image
+   * read by conversion, `dir` for a directory tree. Reports show it instead of `rafs-v6`.
+   */
+  readonly format?: string;
 }

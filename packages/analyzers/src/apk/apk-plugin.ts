@@ -17,6 +17,7 @@ export const apkPlugin: AnalyzerPlugin = {
   id: "apk",
   version: "1.0.0",
   description: "Alpine packages from /lib/apk/db/installed",
+  database: true,
   needs: [APK_INSTALLED],
   async analyze(files, ctx) {
     const namespace = ctx.os?.family || "alpine";

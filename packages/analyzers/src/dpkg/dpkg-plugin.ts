@@ -160,6 +160,7 @@ export const dpkgPlugin: AnalyzerPlugin = {
   id: "dpkg",
   version: "1.0.0",
   description: "Debian packages from /var/lib/dpkg/status and status.d",
+  database: true,
   needs: [DPKG_STATUS, isStatusDirFile],
   async analyze(files, ctx) {
     const packages: Package[] = [];

@@ -254,6 +254,7 @@ export const cargoPlugin: AnalyzerPlugin = {
   id: "cargo",
   version: "2",
   description: "Rust crates from Cargo.lock (dev-dependencies left out using Cargo.toml)",
+  database: true,
   needs: [isCargoLock],
   access: "whole",
   maxFileSize: 16 * MiB,

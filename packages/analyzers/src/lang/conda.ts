@@ -36,6 +36,7 @@ export const condaPlugin: AnalyzerPlugin = {
   id: "conda",
   version: "1",
   description: "Conda packages from conda-meta/*.json",
+  database: true,
   needs: [isCondaMeta],
   access: "whole",
   // A record lists every file of its package: large for big packages (CUDA, MKL, PyTorch).

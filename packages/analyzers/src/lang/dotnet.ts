@@ -90,6 +90,7 @@ export const dotnetPlugin: AnalyzerPlugin = {
   id: "dotnet",
   version: "1",
   description: ".NET (NuGet) packages from *.deps.json",
+  database: true,
   needs: [isDepsJson],
   access: "whole",
   maxFileSize: 32 * MiB,

@@ -215,6 +215,7 @@ export const nodeLockfilePlugin: AnalyzerPlugin = {
   id: "node-lockfile",
   version: "1",
   description: "npm packages from package-lock.json, yarn.lock and pnpm-lock.yaml (opt-in)",
+  database: true,
   needs: [isNodeLockfile],
   access: "whole",
   maxFileSize: 64 * MiB,

@@ -67,6 +67,7 @@ export const nodePlugin: AnalyzerPlugin = {
   id: "node",
   version: "1",
   description: "npm packages installed under node_modules (package.json of each package)",
+  database: true,
   needs: [isNodeModulesPackageJson],
   access: "whole",
   maxFileSize: 4 * MiB,

@@ -43,6 +43,7 @@ export const phpPlugin: AnalyzerPlugin = {
   id: "php",
   version: "1",
   description: "PHP packages from Composer's vendor/composer/installed.json",
+  database: true,
   needs: [isComposerInstalled],
   access: "whole",
   maxFileSize: 32 * MiB,

@@ -123,6 +123,7 @@ export const pythonPlugin: AnalyzerPlugin = {
   id: "python",
   version: "2",
   description: "Python packages from dist-info and egg-info metadata, and zipped eggs",
+  database: true,
   needs: [isPythonMetadata, isZippedEgg],
   access: "range",
   // Headers come first, but METADATA embeds the long description (READMEs of a few MiB exist).

@@ -80,6 +80,7 @@ export const rubyPlugin: AnalyzerPlugin = {
   id: "ruby",
   version: "1",
   description: "Ruby gems from RubyGems' installed specifications/*.gemspec",
+  database: true,
   needs: [isGemspec],
   access: "whole",
   maxFileSize: 1 * MiB,

@@ -66,6 +66,7 @@ export const rpmAnalyzer: AnalyzerPlugin = {
   version: "1.0.0",
   description: "Installed rpm packages (rpmdb.sqlite, Packages.db, Berkeley DB Packages)",
   stage: "packages",
+  database: true,
   needs: [
     ...RPM_DB_PATHS,
     ...RPM_DB_PATHS.filter((p) => rpmDbKind(p) === "sqlite").map((p) => p + WAL_SUFFIX),

@@ -131,8 +131,38 @@ export function formatTable(report: ScanReport, options: TableOptions = {}): str
       );
     }
   }
+  // Files not read are listed one by one: a count alone hides that a package database is missing.
+  const incomplete = report.incomplete ?? [];
+  if (incomplete.length > 0) {
+    const title =
+      report.complete === false
+        ? `INCOMPLETE: ${incomplete.length} file${incomplete.length === 1 ? "" : "s"} not read (package databases among them)`
+        : `Not read: ${incomplete.length} file${incomplete.length === 1 ? "" : "s"}`;
+    out.push("", paint(report.complete === false ? ANSI.red + ANSI.bold : ANSI.yellow, title));
+    const rows = incomplete.map((f) => [
+      printable(f.plugin),
+      printable(f.path),
+      printable(`${f.reason}${f.required ? " (package database)" : ""}`),
+    ]);
+    const [header, ...body] = columns(["ANALYZER", "PATH", "REASON"], rows, width);
+    out.push(paint(ANSI.dim, header ?? ""), ...body);
+  }
   const warnings = report.warnings.length;
   out.push("", warnings > 0 ? paint(ANSI.yellow, `Warnings: ${warnings}`) : "Warnings: 0");
+  for (const w of report.warnings) {
+    const where = w.path === undefined ? "" : ` ${w.path}:`;
+    out.push(truncate(printable(`  ${w.plugin}:${where} ${w.message}`), width));
+  }
+  for (const [codec, d] of Object.entries(telemetry.decoders ?? {})) {
+    if (d.fallback) {
+      out.push(
+        truncate(
+          printable(`Note: ${codec} decoded by ${d.implementation} (pure JS, slower): ${d.reason ?? ""}`),
+          width,
+        ),
+      );
+    }
+  }
 
   const fetched = formatBytes(telemetry.bytesFetched);
   const of =

@@ -2,11 +2,18 @@
 // and plain OCI/Docker images read as build input.
 
 export type { Descriptor, Platform } from "./image-config.js";
-export { type OciImageResult, type OciLayoutOptions, writeOciLayout } from "./layout.js";
+export {
+  imageIndex,
+  type OciImageResult,
+  type OciLayoutOptions,
+  writeOciIndex,
+  writeOciLayout,
+} from "./layout.js";
+export * from "./local-images.js";
 export { Annotation, MediaType } from "./media-types.js";
 export { type PlainImageOptions, plainImageOpener } from "./open-plain.js";
 export type { BuiltImage, OciImageOptions } from "./prepare.js";
-export { type PushOptions, type PushProgress, pushImage } from "./push.js";
+export { type PushOptions, type PushProgress, pushImage, pushIndex } from "./push.js";
 export {
   formatPlatform,
   type ImageLocation,
@@ -15,4 +22,5 @@ export {
   type ReadImageOptions,
   readImage,
   type SourceImage,
+  sourcePlatforms,
 } from "./read-image.js";

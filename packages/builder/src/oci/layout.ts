@@ -1,11 +1,11 @@
 // Writes a Nydus image as an OCI image layout directory (image-spec image-layout.md): `oci-layout`,
 // `index.json` naming the manifest by tag, and every blob under `blobs/sha256/<hex>`.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BuildError } from "../input/build-error.js";
-import type { Descriptor } from "./image-config.js";
+import type { Descriptor, Platform } from "./image-config.js";
 import { Annotation, MediaType } from "./media-types.js";
 import { type BuiltImage, type OciImageOptions, prepareImage } from "./prepare.js";
 
@@ -13,12 +13,20 @@ import { type BuiltImage, type OciImageOptions, prepareImage } from "./prepare.j
 export interface OciLayoutOptions extends OciImageOptions {
   /** The name `index.json` gives the manifest (`org.opencontainers.image.ref.name`). Default: `latest`. */
   readonly tag?: string;
+  /**
+   * Write the blobs and the manifest but no `index.json` entry: the manifest is one platform of an
+   * index written afterwards with {@link writeOciIndex}. Default `false`.
+   */
+  readonly untagged?: boolean;
 }
 
 /** What {@link writeOciLayout} and {@link pushImage} produced. */
 export interface OciImageResult {
   /** `sha256:<hex>` of the manifest bytes. */
   readonly manifestDigest: string;
+  /** Length of the manifest bytes, and the image's platform (for an index entry). */
+  readonly manifestSize: number;
+  readonly platform: Platform;
   readonly manifest: object;
   readonly config: object;
 }
@@ -67,22 +75,68 @@ export async function writeOciLayout(
       annotations: { [Annotation.REF_NAME]: tag },
       platform: prepared.platform,
     };
-    const at = index.manifests.findIndex((m) => refName(m) === tag);
-    if (at === -1) index.manifests.push(entry);
-    else index.manifests[at] = entry;
-    await writeAtomic(
-      join(dir, "oci-layout"),
-      new TextEncoder().encode(JSON.stringify({ imageLayoutVersion: "1.0.0" })),
-    );
-    await writeAtomic(join(dir, "index.json"), new TextEncoder().encode(JSON.stringify(index)));
+    if (options.untagged !== true) await tagInLayout(dir, index, entry, tag);
     return {
       manifestDigest: prepared.manifest.digest,
+      manifestSize: prepared.manifest.bytes.length,
+      platform: prepared.platform,
       manifest: prepared.manifest.object,
       config: prepared.config.object,
     };
   } finally {
     await rm(tmpBootstrap, { force: true });
   }
+}
+
+/** Adds (or replaces) `entry` under `tag` in the layout's `index.json`, and writes `oci-layout`. */
+async function tagInLayout(dir: string, index: Index, entry: Descriptor, tag: string): Promise<void> {
+  const at = index.manifests.findIndex((m) => refName(m) === tag);
+  if (at === -1) index.manifests.push(entry);
+  else index.manifests[at] = entry;
+  await writeAtomic(
+    join(dir, "oci-layout"),
+    new TextEncoder().encode(JSON.stringify({ imageLayoutVersion: "1.0.0" })),
+  );
+  await writeAtomic(join(dir, "index.json"), new TextEncoder().encode(JSON.stringify(index)));
+}
+
+/**
+ * The image index of a multi-platform image: `manifests` are per-platform manifest descriptors
+ * (each with its `platform`), in the order given. Returns its bytes and digest.
+ */
+export function imageIndex(manifests: readonly Descriptor[]): { bytes: Uint8Array; digest: string } {
+  for (const m of manifests) {
+    if (m.platform === undefined)
+      throw new BuildError("BUILD_OPTION", `index entry ${m.digest} has no platform`);
+  }
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.IMAGE_INDEX, manifests }),
+  );
+  return { bytes, digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}` };
+}
+
+/**
+ * Writes an image index naming `manifests` (written before with `untagged: true`) into the layout
+ * at `dir` and tags it `tag` in `index.json` (replacing an entry of that tag). Returns its digest.
+ */
+export async function writeOciIndex(
+  dir: string,
+  manifests: readonly Descriptor[],
+  tag = "latest",
+): Promise<string> {
+  if (!REF_NAME.test(tag)) throw new BuildError("BUILD_OPTION", `bad OCI layout tag "${tag}"`);
+  const { bytes, digest } = imageIndex(manifests);
+  const blobDir = join(dir, "blobs", "sha256");
+  await mkdir(blobDir, { recursive: true });
+  await writeAtomic(blobPath(blobDir, digest), bytes);
+  const entry: Descriptor = {
+    mediaType: MediaType.IMAGE_INDEX,
+    digest,
+    size: bytes.length,
+    annotations: { [Annotation.REF_NAME]: tag },
+  };
+  await tagInLayout(dir, await readIndex(dir), entry, tag);
+  return digest;
 }
 
 interface Index {

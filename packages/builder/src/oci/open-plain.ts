@@ -6,13 +6,13 @@ import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openImage, type PlainImage } from "@rafscan/registry";
+import { openImage, type PlainImage, type RegistryAccess } from "@rafscan/registry";
 import type { Image } from "@rafscan/vfs";
 import { buildImage } from "../build.js";
 import { readImage } from "./read-image.js";
 
 /** Options of {@link plainImageOpener}. */
-export interface PlainImageOptions {
+export interface PlainImageOptions extends RegistryAccess {
   readonly username?: string;
   readonly password?: string;
   readonly insecure?: boolean;
@@ -33,6 +33,8 @@ export function plainImageOpener(options: PlainImageOptions = {}): (plain: Plain
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
       insecure: options.insecure === true,
+      ...(options.dockerConfig === undefined ? {} : { dockerConfig: options.dockerConfig }),
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       ...(plain.platform === undefined ? {} : { platform: plain.platform }),
       ...(plain.signal === undefined ? {} : { signal: plain.signal }),
       onProgress: (p) => {
@@ -59,6 +61,7 @@ export function plainImageOpener(options: PlainImageOptions = {}): (plain: Plain
         config: source.config,
         transport: plain.stats as unknown as Readonly<Record<string, number>>,
         converted: true,
+        format: "oci",
       },
     });
   };

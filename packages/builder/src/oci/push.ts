@@ -5,8 +5,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline, Readable, Transform } from "node:stream";
-import { parseReference, RegistryClient, RegistryError, RegistryErrorCode } from "@rafscan/registry";
-import type { Descriptor } from "./image-config.js";
+import {
+  parseReference,
+  type RegistryAccess,
+  RegistryClient,
+  RegistryError,
+  RegistryErrorCode,
+  registryClientOptions,
+} from "@rafscan/registry";
+import type { Descriptor, Platform } from "./image-config.js";
+import { imageIndex } from "./layout.js";
 import { MediaType } from "./media-types.js";
 import { type BuiltImage, type OciImageOptions, prepareImage } from "./prepare.js";
 
@@ -20,13 +28,18 @@ export interface PushProgress {
 }
 
 /** Options of {@link pushImage}. */
-export interface PushOptions extends OciImageOptions {
-  /** User name for HTTP Basic authentication. Default: anonymous. */
+export interface PushOptions extends OciImageOptions, RegistryAccess {
+  /** User name (Basic, or at the token service). Default: the Docker config's for the registry, else anonymous. */
   readonly username?: string;
   /** Password or token for HTTP Basic authentication. Default: none. */
   readonly password?: string;
   /** Plain HTTP instead of HTTPS. Default: `false`. */
   readonly insecure?: boolean;
+  /**
+   * Push the manifest under its own digest instead of the reference's tag: one platform of an index
+   * pushed afterwards with {@link pushIndex}. Default `false`.
+   */
+  readonly untagged?: boolean;
   /** Called as blob bytes are read for sending, and once for each blob the registry already has. */
   readonly onProgress?: (ev: PushProgress) => void;
 }
@@ -42,16 +55,12 @@ export async function pushImage(
   image: BuiltImage,
   ref: string,
   options: PushOptions = {},
-): Promise<{ manifestDigest: string }> {
+): Promise<{ manifestDigest: string; manifestSize: number; platform: Platform }> {
   const reference = parseReference(ref);
-  const target = reference.tag ?? reference.digest ?? "latest";
+  let target = reference.tag ?? reference.digest ?? "latest";
   const signal = options.signal;
   const call = signal === undefined ? {} : { signal };
-  const client = new RegistryClient(reference.endpoint, {
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-    insecure: options.insecure === true,
-  });
+  const client = new RegistryClient(reference.endpoint, registryClientOptions(reference.registry, options));
   // Bad credentials fail here, before any blob is read.
   await client.ping(call);
   const work = await mkdtemp(join(tmpdir(), "rafscan-push-"));
@@ -67,6 +76,7 @@ export async function pushImage(
         `the image's manifest digest is ${prepared.manifest.digest}, not ${reference.digest}`,
       );
     }
+    if (options.untagged === true) target = prepared.manifest.digest;
     const uploads: { descriptor: Descriptor; body: () => Readable }[] = [
       ...prepared.layers.map((l) => ({
         descriptor: l.descriptor,
@@ -98,10 +108,31 @@ export async function pushImage(
       prepared.manifest.bytes,
       call,
     );
-    return { manifestDigest };
+    return { manifestDigest, manifestSize: prepared.manifest.bytes.length, platform: prepared.platform };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Pushes an image index naming `manifests` (pushed before with `untagged: true`, each descriptor
+ * with its platform) under `ref`'s tag (default `latest`). Returns the index digest.
+ */
+export async function pushIndex(
+  manifests: readonly Descriptor[],
+  ref: string,
+  options: RegistryAccess & { readonly signal?: AbortSignal } = {},
+): Promise<string> {
+  const reference = parseReference(ref);
+  const client = new RegistryClient(reference.endpoint, registryClientOptions(reference.registry, options));
+  const { bytes } = imageIndex(manifests);
+  return client.putManifest(
+    reference.repository,
+    reference.tag ?? "latest",
+    MediaType.IMAGE_INDEX,
+    bytes,
+    options.signal === undefined ? {} : { signal: options.signal },
+  );
 }
 
 /** Passes a body through, reporting the bytes read so far. */

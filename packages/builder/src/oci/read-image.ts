@@ -9,14 +9,18 @@ import {
   type ImageManifest,
   type ImageStore,
   INDEX_MEDIA_TYPES,
+  isNydusEntry,
   isRegistryError,
   layoutStore,
   IMAGE_MANIFEST_MEDIA_TYPES as MANIFEST_MEDIA_TYPES,
   type Platform,
+  parseImageDocument,
   parseImageLocation as parseLocation,
+  type RegistryAccess,
   RegistryClient,
   RegistryErrorCode,
   readSmallBlob,
+  registryClientOptions,
   registryStore,
   resolveManifest,
 } from "@rafscan/registry";
@@ -54,15 +58,17 @@ export interface LayerProgress {
 }
 
 /** Options of {@link readImage}. */
-export interface ReadImageOptions {
+export interface ReadImageOptions extends RegistryAccess {
   /**
    * The platform to pick from an image index; with a single-platform image, the config must
    * name it. Default: `linux` on the host's architecture, and any platform for a single image.
    */
   readonly platform?: Platform;
-  /** Registry user for HTTP Basic authentication. Default: anonymous. */
+  /**
+   * Registry user and password (Basic, or at the token service). Default: the Docker config's
+   * credentials for the registry (`dockerConfig`, default on), else anonymous.
+   */
   readonly username?: string;
-  /** Registry password or token. Default: none. */
   readonly password?: string;
   /** Speak plain HTTP to the registry. Default: `false`. */
   readonly insecure?: boolean;
@@ -165,22 +171,44 @@ export async function readImage(source: string, options: ReadImageOptions = {}):
   }
 }
 
-async function openSource(source: string, options: ReadImageOptions): Promise<SourceImage> {
+/** The store of a source: an OCI layout or a registry repository. */
+async function sourceStore(source: string, options: RegistryAccess): Promise<ImageStore> {
   const location = parseImageLocation(source);
-  let store: ImageStore;
-  if (location.kind === "layout") {
-    store = await layoutStore(location.dir, location.tag);
-  } else {
-    const location2 = parseLocation(location.reference);
-    if (location2.kind !== "registry") throw new BuildError(BuildErrorCode.OPTION, `bad source '${source}'`);
-    const ref = location2.reference;
-    const client = new RegistryClient(ref.endpoint, {
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: options.password }),
-      insecure: options.insecure === true,
+  if (location.kind === "layout") return layoutStore(location.dir, location.tag);
+  const location2 = parseLocation(location.reference);
+  if (location2.kind !== "registry") throw new BuildError(BuildErrorCode.OPTION, `bad source '${source}'`);
+  const ref = location2.reference;
+  const client = new RegistryClient(ref.endpoint, registryClientOptions(ref.registry, options));
+  return registryStore(client, ref);
+}
+
+/**
+ * The platforms of a multi-platform source (an image index or manifest list), in index order:
+ * entries without a platform, attestations (`unknown/unknown`) and Nydus entries of a merged
+ * index are left out. Empty for a single-platform image.
+ */
+export async function sourcePlatforms(
+  source: string,
+  options: RegistryAccess & { readonly signal?: AbortSignal } = {},
+): Promise<Platform[]> {
+  const store = await sourceStore(source, options);
+  const doc = parseImageDocument(await store.root(options.signal), store.name);
+  if (doc.kind !== "index") return [];
+  const out: Platform[] = [];
+  for (const m of doc.manifests) {
+    const p = m.platform;
+    if (p === undefined || p.os === "unknown" || p.architecture === "unknown" || isNydusEntry(m)) continue;
+    out.push({
+      os: p.os,
+      architecture: p.architecture,
+      ...(p.variant === undefined ? {} : { variant: p.variant }),
     });
-    store = registryStore(client, ref);
   }
+  return out;
+}
+
+async function openSource(source: string, options: ReadImageOptions): Promise<SourceImage> {
+  const store = await sourceStore(source, options);
   const resolved = await resolveManifest(store, options.platform, "plain", options.signal);
   const manifest = resolved.manifest;
   checkNotNydus(manifest, store.name);

@@ -6,15 +6,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   buildImage,
+  type Descriptor,
+  formatPlatform,
   type ImageLocation,
+  MediaType,
   type Platform,
   parseImageLocation,
   pushImage,
+  pushIndex,
   readImage,
+  sourcePlatforms,
+  writeOciIndex,
   writeOciLayout,
 } from "@rafscan/builder";
-import { parseReference } from "@rafscan/registry";
-import { humanBytes, type Io, progress, progressDone, writeJsonLine } from "../output.js";
+import { parseReference, type RegistryAccess } from "@rafscan/registry";
+import { humanBytes, type Io, note, progress, progressDone, writeJsonLine } from "../output.js";
 import { plural } from "../parse-values.js";
 import { UsageError } from "../usage-error.js";
 import { type BuildArgs, buildOptions, buildSummary, buildTotals } from "./build.js";
@@ -27,6 +33,13 @@ export interface ConvertArgs extends Omit<BuildArgs, "src" | "out"> {
   readonly username: string | undefined;
   readonly password: string | undefined;
   readonly insecure: boolean;
+  /** Credentials for SRC's registry only (`--src-creds`), and for DEST's (`--dest-creds`). */
+  readonly srcCreds?: { readonly username: string; readonly password: string } | undefined;
+  readonly destCreds?: { readonly username: string; readonly password: string } | undefined;
+  /** The HTTP transport (timeouts, proxies, TLS). Default: undici's global dispatcher. */
+  readonly dispatcher?: RegistryAccess["dispatcher"];
+  /** Convert every platform of SRC's index and write a Nydus index (`--all-platforms`). */
+  readonly allPlatforms?: boolean | undefined;
 }
 
 /** Parses `--platform os/arch[/variant]`. */
@@ -56,25 +69,34 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
   const dest = location(args.dest, "DEST");
   const src = location(args.src, "SRC");
   // One set of credentials must not travel to a second registry the user did not mean it for.
-  if (args.username !== undefined && src.kind === "registry" && dest.kind === "registry") {
+  const bothSides = args.srcCreds === undefined || args.destCreds === undefined;
+  if (args.username !== undefined && bothSides && src.kind === "registry" && dest.kind === "registry") {
     const a = parseReference(src.reference).registry;
     const b = parseReference(dest.reference).registry;
     if (a !== b) {
       throw new UsageError(
-        `--username/--password would be sent to both ${a} and ${b}; with credentials, convert within one registry or via an oci: layout`,
+        `--username/--password would be sent to both ${a} and ${b}; give each its own with --src-creds and --dest-creds (or rely on the Docker config, read per registry)`,
       );
     }
   }
   const platform = args.platform === undefined ? undefined : parsePlatform(args.platform);
+  if (platform !== undefined && args.allPlatforms === true)
+    throw new UsageError("--platform and --all-platforms are exclusive");
   if (args.password !== undefined && args.username === undefined) {
     throw new UsageError("--password needs --username");
   }
-  // Credentials and --insecure apply to the registry named (SRC and DEST share it, checked above).
-  const auth = {
+  // Each side gets its own credentials: --src-creds/--dest-creds, else --username/--password (one
+  // registry, checked above), else the Docker config's entry for that side's registry.
+  const given = {
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
-    insecure: args.insecure,
   };
+  const common = {
+    insecure: args.insecure,
+    ...(args.dispatcher === undefined ? {} : { dispatcher: args.dispatcher }),
+  };
+  const srcAuth: RegistryAccess = { ...(args.srcCreds ?? given), ...common };
+  const destAuth: RegistryAccess = { ...(args.destCreds ?? given), ...common };
   const started = performance.now();
   const work = await mkdtemp(join(tmpdir(), "rafscan-convert-"));
   try {
@@ -90,53 +112,89 @@ export async function runConvert(args: ConvertArgs, json: boolean, io: Io): Prom
       shown = now;
       progress(io, text);
     };
-    const source = await readImage(args.src, {
-      ...auth,
-      ...(platform === undefined ? {} : { platform }),
-      onProgress: (p) => {
-        layer = `layer ${p.layer}/${p.layers}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`;
-        show(`${layer}, ${plural(files, "file")}`);
-      },
-    });
-    const result = await buildImage(source.layers, {
-      ...options,
-      onProgress: (p) => {
-        files = p.files;
-        show(`${layer}, ${plural(files, "file")}`);
-      },
-    });
-    progress(io, "packaging");
-    const built = { bootstrap: result.bootstrap, blobs: result.blobs, fsVersion: result.fsVersion };
-    const image = { baseConfig: source.config, ...(platform === undefined ? {} : { platform }) };
-    let manifestDigest: string;
-    if (dest.kind === "layout") {
-      const tag = dest.tag ?? "latest";
-      ({ manifestDigest } = await writeOciLayout(built, dest.dir, { ...image, tag }));
-    } else {
-      ({ manifestDigest } = await pushImage(built, dest.reference, {
-        ...image,
-        ...auth,
-        onProgress: (p) =>
-          show(`pushing ${p.blob.slice(7, 19)}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`),
-      }));
+    // --all-platforms: every platform of SRC's index, each its own Nydus manifest, then one index.
+    const platforms: (Platform | undefined)[] =
+      args.allPlatforms === true ? await sourcePlatforms(args.src, srcAuth) : [platform];
+    const multi = args.allPlatforms === true && platforms.length > 0;
+    if (platforms.length === 0) platforms.push(undefined);
+    const entries: Descriptor[] = [];
+    for (const [i, wanted] of platforms.entries()) {
+      const out = join(work, `p${i}`);
+      const one = wanted === undefined ? options : buildOptions({ ...args, src: args.src, out });
+      const source = await readImage(args.src, {
+        ...srcAuth,
+        ...(wanted === undefined ? {} : { platform: wanted }),
+        onProgress: (p) => {
+          layer = `${wanted === undefined ? "" : `${formatPlatform(wanted)} `}layer ${p.layer}/${p.layers}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`;
+          show(`${layer}, ${plural(files, "file")}`);
+        },
+      });
+      const result = await buildImage(source.layers, {
+        ...one,
+        onProgress: (p) => {
+          files = p.files;
+          show(`${layer}, ${plural(files, "file")}`);
+        },
+      });
+      progress(io, "packaging");
+      const built = { bootstrap: result.bootstrap, blobs: result.blobs, fsVersion: result.fsVersion };
+      const image = {
+        baseConfig: source.config,
+        ...(wanted === undefined ? {} : { platform: wanted }),
+        ...(multi ? { untagged: true } : {}),
+      };
+      let written: { manifestDigest: string; manifestSize: number; platform: Platform };
+      if (dest.kind === "layout") {
+        const tag = dest.tag ?? "latest";
+        written = await writeOciLayout(built, dest.dir, { ...image, tag });
+      } else {
+        written = await pushImage(built, dest.reference, {
+          ...image,
+          ...destAuth,
+          onProgress: (p) =>
+            show(`pushing ${p.blob.slice(7, 19)}: ${humanBytes(p.bytes)} of ${humanBytes(p.total)}`),
+        });
+      }
+      const manifestDigest = written.manifestDigest;
+      entries.push({
+        mediaType: MediaType.IMAGE_MANIFEST,
+        digest: manifestDigest,
+        size: written.manifestSize,
+        platform: written.platform,
+      });
+      progressDone(io);
+      const seconds = (performance.now() - started) / 1000;
+      // Which platform was converted: without --all-platforms, an index's others are not.
+      const convertedPlatform = formatPlatform(written.platform);
+      const summary = {
+        source: source.name,
+        platform: convertedPlatform,
+        sourceManifest: source.manifestDigest,
+        sourceLayers: source.layers.length,
+        destination: dest.kind === "layout" ? `oci:${dest.dir}:${dest.tag ?? "latest"}` : dest.reference,
+        manifestDigest,
+        fsVersion: result.fsVersion,
+        ...buildSummary(result, seconds),
+      };
+      if (json) writeJsonLine(io, summary);
+      else {
+        io.stdout.write(
+          `converted ${summary.source} (platform ${convertedPlatform}, ${plural(summary.sourceLayers, "layer")}) to ${summary.destination}: ` +
+            `manifest ${manifestDigest}, ${plural(summary.files, "file")}, ${buildTotals(result, seconds)}\n`,
+        );
+      }
     }
-    progressDone(io);
-    const seconds = (performance.now() - started) / 1000;
-    const summary = {
-      source: source.name,
-      sourceManifest: source.manifestDigest,
-      sourceLayers: source.layers.length,
-      destination: dest.kind === "layout" ? `oci:${dest.dir}:${dest.tag ?? "latest"}` : dest.reference,
-      manifestDigest,
-      fsVersion: result.fsVersion,
-      ...buildSummary(result, seconds),
-    };
-    if (json) writeJsonLine(io, summary);
-    else {
-      io.stdout.write(
-        `converted ${summary.source} (${plural(summary.sourceLayers, "layer")}) to ${summary.destination}: ` +
-          `manifest ${manifestDigest}, ${plural(summary.files, "file")}, ${buildTotals(result, seconds)}\n`,
-      );
+    if (multi) {
+      const index =
+        dest.kind === "layout"
+          ? await writeOciIndex(dest.dir, entries, dest.tag ?? "latest")
+          : await pushIndex(entries, dest.reference, destAuth);
+      const destination = dest.kind === "layout" ? `oci:${dest.dir}:${dest.tag ?? "latest"}` : dest.reference;
+      const names = entries.map((e) => formatPlatform(e.platform as Platform));
+      if (json) writeJsonLine(io, { destination, index, platforms: names });
+      else io.stdout.write(`wrote index ${index} to ${destination}: ${names.join(", ")}\n`);
+    } else if (!json && args.allPlatforms !== true) {
+      note(io, "rafscan: converted one platform; --all-platforms converts every platform of an index");
     }
     return 0;
   } finally {

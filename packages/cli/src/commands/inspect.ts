@@ -65,8 +65,12 @@ function blobJson(b: BlobInfo) {
 
 async function summary(image: Image, json: boolean, io: Io): Promise<number> {
   const i = image.info;
+  // A plain OCI image (or a directory) is read through a temporary uncompressed RAFS image: its
+  // superblock describes that copy, not the image, so the format says what the image is.
+  const label = image.origin?.format;
   const stats = {
-    format: i.format,
+    format: label ?? i.format,
+    ...(label === undefined ? {} : { readAs: i.format }),
     version: i.format === "v5" ? 5 : i.format === "v6" ? 6 : "erofs",
     blockSize: i.blockSize ?? null,
     chunkSize: i.chunkSize ?? null,
@@ -86,7 +90,9 @@ async function summary(image: Image, json: boolean, io: Io): Promise<number> {
     return 0;
   }
   const lines = [
-    `Format:          ${i.format === "erofs" ? "EROFS (plain)" : `RAFS ${i.format}`}`,
+    label !== undefined
+      ? `Format:          ${label === "oci" ? "OCI image (not Nydus)" : label}, read through a temporary uncompressed RAFS ${i.format} image`
+      : `Format:          ${i.format === "erofs" ? "EROFS (plain)" : `RAFS ${i.format}`}`,
     `Block size:      ${i.blockSize ?? "-"}`,
     `Chunk size:      ${i.chunkSize === undefined ? "-" : `0x${i.chunkSize.toString(16)}`}`,
     `Compressor:      ${i.compressor}`,

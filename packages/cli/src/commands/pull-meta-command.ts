@@ -18,8 +18,27 @@ export function pullMetaCommand(ctx: CliContext): Command {
     );
   addCacheOption(addRegistryOptions(cmd)).action(
     async (ref: string, dir: string, opts: ImageOptionValues) => {
-      const { runPullMeta } = await import("./pull-meta.js");
-      ctx.exitCode = await runPullMeta(ref, dir, imageArgs(ref, opts), ctx.json, ctx.io);
+      const [{ runPullMeta }, { withNetwork }] = await Promise.all([
+        import("./pull-meta.js"),
+        import("../network-args.js"),
+      ]);
+      ctx.exitCode = await withNetwork(opts, true, (net) => {
+        const args = imageArgs(ref, opts);
+        return runPullMeta(
+          ref,
+          dir,
+          {
+            ...args,
+            ...(args.password === undefined && args.username !== undefined && net.stdinPassword !== undefined
+              ? { password: net.stdinPassword }
+              : {}),
+            dispatcher: net.dispatcher,
+            signal: net.signal,
+          },
+          ctx.json,
+          ctx.io,
+        );
+      });
     },
   );
   return cmd;

@@ -23,6 +23,8 @@ export async function runPullMeta(
     ...(args.username === undefined ? {} : { username: args.username }),
     ...(args.password === undefined ? {} : { password: args.password }),
     insecure: args.insecure === true,
+    ...(args.dispatcher === undefined ? {} : { dispatcher: args.dispatcher }),
+    ...(args.signal === undefined ? {} : { signal: args.signal }),
     ...(args.platform === undefined ? {} : { platform: args.platform }),
     ...(args.cacheDir === undefined ? {} : { cacheDir: args.cacheDir }),
   });

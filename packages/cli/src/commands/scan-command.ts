@@ -18,6 +18,7 @@ interface ScanValues extends ImageOptionValues {
   readonly maxFileSize?: string;
   readonly dpkgFiles?: boolean;
   readonly licenses?: boolean;
+  readonly allowIncomplete?: boolean;
   readonly scanners?: string;
   readonly severity?: string;
   readonly ignoreUnfixed?: boolean;
@@ -34,7 +35,7 @@ export function scanCommand(ctx: CliContext): Command {
   const cmd = new Command("scan")
     .summary("find the OS and packages (and, opt-in, secrets) reading only the files analyzers need")
     .description(
-      "Find the OS, OS packages and language packages (and, opt-in, binaries' modules and secrets), reading only the files the analyzers need, and match them against the advisory database. Exit 0 unless --exit-code N is given and findings remain after the filters.",
+      "Find the OS, OS packages and language packages (and, opt-in, binaries' modules and secrets), reading only the files the analyzers need, and match them against the advisory database. Exit 0 unless --exit-code N is given and findings remain after the filters; exit 3 when a package database could not be read (unless --allow-incomplete).",
     )
     .argument("[image]", "the image (default: the sample image)")
     .addOption(
@@ -89,6 +90,12 @@ export function scanCommand(ctx: CliContext): Command {
       ),
     )
     .addOption(new Option("--licenses", "read dpkg copyright files for licences").helpGroup(group))
+    .addOption(
+      new Option(
+        "--allow-incomplete",
+        "exit 0 even when a package database could not be read (else exit 3; the report still says so)",
+      ).helpGroup(group),
+    )
     .addOption(
       new Option(
         "--scanners <LIST>",
@@ -165,6 +172,7 @@ Examples:
       maxFileSize: opts.maxFileSize,
       dpkgFiles: opts.dpkgFiles === true,
       licenses: opts.licenses === true,
+      allowIncomplete: opts.allowIncomplete === true,
     });
     try {
       ctx.exitCode = await withImage(ctx, image, opts, (img) => runScan(img, plan, ctx.io, vulns));

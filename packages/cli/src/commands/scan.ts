@@ -47,7 +47,12 @@ export interface ScanArgs {
   /** dpkg: read each package's owned-file list; dpkg: read copyright files for licences. */
   readonly dpkgFiles: boolean;
   readonly licenses: boolean;
+  /** Exit 0 even when a package database could not be read (`--allow-incomplete`). Default false. */
+  readonly allowIncomplete?: boolean | undefined;
 }
+
+/** Exit code of a scan whose report is incomplete (a package database was not read). */
+export const EXIT_INCOMPLETE = 3;
 
 /** Every analyzer the CLI knows, by id: the defaults plus opt-in ones. */
 export function knownAnalyzers(
@@ -113,6 +118,7 @@ export interface ScanPlan {
   readonly dpkgFiles: boolean;
   readonly licenses: boolean;
   readonly secretPaths: readonly string[];
+  readonly allowIncomplete: boolean;
 }
 
 /** Checks the options (usage errors) before any image is opened. */
@@ -136,12 +142,14 @@ export function prepareScan(args: ScanArgs): ScanPlan {
     dpkgFiles: args.dpkgFiles,
     licenses: args.licenses,
     secretPaths: args.secretPaths ?? [],
+    allowIncomplete: args.allowIncomplete === true,
   };
 }
 
 /**
  * Runs the scan, matches vulnerabilities when a database is there, applies the filters and writes
- * each report asked for. Exit code: `--exit-code` when findings remain, else 0 (see finishScan).
+ * each report asked for. Exit code: {@link EXIT_INCOMPLETE} when an analyzer could not read its
+ * package database (unless `allowIncomplete`), else `--exit-code` when findings remain, else 0.
  */
 export async function runScan(image: Image, plan: ScanPlan, io: Io, vulns: ScanVulns): Promise<number> {
   let last = 0;
@@ -193,6 +201,23 @@ export async function runScan(image: Image, plan: ScanPlan, io: Io, vulns: ScanV
       await writeFile(out.file, render(report, out.format, false, Number.POSITIVE_INFINITY, vulns));
       note(io, `rafscan: wrote ${out.format} report to ${out.file}`);
     }
+  }
+  for (const [codec, d] of Object.entries(report.telemetry.decoders ?? {})) {
+    if (d.fallback) {
+      note(
+        io,
+        `rafscan: note: ${codec} chunks were decoded by ${d.implementation}, a pure-JS fallback several times slower than the native decoder (${d.reason ?? "native binding unavailable"})`,
+      );
+    }
+  }
+  if (report.complete === false) {
+    // Not a note: a partial result must never pass for a whole one, even with -q.
+    const missing = (report.incomplete ?? []).filter((f) => f.required);
+    for (const f of missing) io.stderr.write(`rafscan: ${f.plugin}: not read: ${f.path}: ${f.reason}\n`);
+    io.stderr.write(
+      `rafscan: the scan is INCOMPLETE: ${missing.length} package database file${missing.length === 1 ? "" : "s"} could not be read, so packages are missing${plan.allowIncomplete ? "" : ` (exit ${EXIT_INCOMPLETE}; --allow-incomplete accepts it)`}\n`,
+    );
+    if (!plan.allowIncomplete) return EXIT_INCOMPLETE;
   }
   return outcome.exitCode;
 }

@@ -7,6 +7,7 @@ import { RafsError, RafsErrorCode, unsupported } from "../errors.js";
 import { DEFAULT_LIMITS } from "../limits.js";
 import type { CompressorName } from "../model.js";
 import { decompressLz4Block } from "./lz4-block.js";
+import { decompressZstdJs } from "./zstd-js.js";
 
 /**
  * Default ceiling on `uncompressedSize` in {@link decompress}: the largest chunk the format allows
@@ -44,7 +45,9 @@ export function compressorFromId(id: number, where: string): CompressorName {
  * - `RAFS_CORRUPT` when `uncompressedSize` is not a non-negative safe integer;
  * - `RAFS_DECOMPRESS` when the codec rejects the data or the output length differs from
  *   `uncompressedSize` (output is never truncated or padded);
- * - `RAFS_UNSUPPORTED` when the zstd binding cannot be loaded on this platform.
+ *
+ * zstd and lz4_block use native bindings when they load, else pure-JS decoders (fzstd, ours);
+ * {@link codecBackends} says which ran.
  *
  * @param where - Names the chunk in error messages, e.g. `blob 0 chunk 12`.
  * @param maxSize - Largest accepted `uncompressedSize`. Default {@link DEFAULT_MAX_DECOMPRESSED_SIZE}.
@@ -106,15 +109,64 @@ function codecFailure(codec: CompressorName, err: unknown, where: string): never
 // platform without a prebuilt binding must still be able to open images.
 const requireNative = createRequire(import.meta.url);
 
+/**
+ * `RAFSCAN_NO_NATIVE=1` makes the loaders skip the native bindings (zstd-napi, lz4-napi) and use
+ * the JS decoders, as on a platform where they were not built; read once, at first use.
+ */
+function nativeDisabled(): boolean {
+  const v = process.env.RAFSCAN_NO_NATIVE;
+  return v !== undefined && v !== "" && v !== "0";
+}
+
+/** A codec implementation in use, and why it is the one. */
+export interface CodecBackend {
+  /** `zstd-napi`, `fzstd`, `lz4-napi`, `typescript`. */
+  readonly implementation: string;
+  /** True for a pure-JS decoder standing in for a native one that did not load. */
+  readonly fallback: boolean;
+  /** Why the native binding was not used, for a fallback. */
+  readonly reason?: string;
+}
+
+const backends = new Map<CompressorName, CodecBackend>();
+
+/**
+ * The decoder implementation each compressed codec used so far in this process (only codecs that
+ * decoded something are listed), so a report can say when a slower pure-JS fallback ran.
+ */
+export function codecBackends(): Readonly<Partial<Record<CompressorName, CodecBackend>>> {
+  return Object.fromEntries(backends);
+}
+
+function loadError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n")[0] ?? text;
+}
+
 type Lz4Napi = { uncompressSync(data: Uint8Array): Buffer };
 let lz4Native: Lz4Napi | null | undefined;
 
 function loadLz4(): Lz4Napi | null {
   if (lz4Native === undefined) {
-    try {
-      lz4Native = requireNative("lz4-napi") as Lz4Napi;
-    } catch {
+    if (nativeDisabled()) {
       lz4Native = null;
+      backends.set("lz4_block", {
+        implementation: "typescript",
+        fallback: true,
+        reason: "RAFSCAN_NO_NATIVE",
+      });
+    } else {
+      try {
+        lz4Native = requireNative("lz4-napi") as Lz4Napi;
+        backends.set("lz4_block", { implementation: "lz4-napi", fallback: false });
+      } catch (err) {
+        lz4Native = null;
+        backends.set("lz4_block", {
+          implementation: "typescript",
+          fallback: true,
+          reason: `lz4-napi did not load: ${loadError(err)}`,
+        });
+      }
     }
   }
   return lz4Native;
@@ -170,22 +222,30 @@ function decompressGzip(src: Uint8Array, size: number, where: string): Uint8Arra
 }
 
 type ZstdBinding = { DCtx: new () => DCtx };
-let zstdContext: DCtx | undefined;
+/** The native context; `null` once the binding failed to load (then fzstd decodes). */
+let zstdContext: DCtx | null | undefined;
 
-function loadZstd(where: string): DCtx {
+function loadZstd(): DCtx | null {
   if (zstdContext === undefined) {
-    let binding: ZstdBinding;
+    if (nativeDisabled()) {
+      zstdContext = null;
+      backends.set("zstd", { implementation: "fzstd", fallback: true, reason: "RAFSCAN_NO_NATIVE" });
+      return zstdContext;
+    }
     try {
-      binding = requireNative("zstd-napi/binding") as ZstdBinding;
+      const binding = requireNative("zstd-napi/binding") as ZstdBinding;
+      // One context for the process: decoding is synchronous, so it is never used re-entrantly.
+      zstdContext = new binding.DCtx();
+      backends.set("zstd", { implementation: "zstd-napi", fallback: false });
     } catch (err) {
-      throw new RafsError(RafsErrorCode.UNSUPPORTED, "zstd codec unavailable: zstd-napi did not load", {
-        where,
-        feature: "zstd",
-        cause: err,
+      // A platform without a built binding still reads zstd images, slower (docs/benchmarks-codec.md).
+      zstdContext = null;
+      backends.set("zstd", {
+        implementation: "fzstd",
+        fallback: true,
+        reason: `zstd-napi did not load: ${loadError(err)}`,
       });
     }
-    // One context for the process: decoding is synchronous, so it is never used re-entrantly.
-    zstdContext = new binding.DCtx();
   }
   return zstdContext;
 }
@@ -196,7 +256,8 @@ function loadZstd(where: string): DCtx {
  * 4 GiB) before decoding; libzstd itself refuses to write past the buffer it is given.
  */
 function decompressZstd(src: Uint8Array, size: number, where: string): Uint8Array {
-  const dctx = loadZstd(where);
+  const dctx = loadZstd();
+  if (dctx === null) return decompressZstdJs(src, size, where);
   // Uninitialised memory is fine: the buffer is returned only once `size` bytes were written.
   const out = Buffer.allocUnsafeSlow(size);
   let written: number;
