@@ -8,6 +8,7 @@ import { buildImage, readDirectory } from "@rafscan/builder";
 import { FileBlobSource, type Image, openImage } from "@rafscan/vfs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnalyzerPlugin } from "../src/plugin.js";
+import { formatTable } from "../src/sbom/table.js";
 import { scanImage } from "../src/scan.js";
 
 let work = "";
@@ -83,6 +84,29 @@ describe("complete / incomplete", () => {
     expect(report.incomplete).toEqual([
       { plugin: "db", path: "/db/packages", reason: "analyzer failed: not a database", required: true },
     ]);
+  });
+
+  it("the table lists every file not read with its reason, and every warning (regression: a count only)", async () => {
+    const report = await scanImage(image, {
+      analyzers: [
+        plugin("db", {
+          database: true,
+          needs: ["/db/packages", "/notes/a.txt"],
+          maxFileSize: 100,
+          analyze: (_files, ctx) => {
+            ctx.warn("stanza 3 has no Version", "/db/other");
+            return {};
+          },
+        }),
+      ],
+    });
+    const table = formatTable(report, { width: 200 });
+    expect(table).toMatch(/INCOMPLETE: 2 files not read/);
+    expect(table).toMatch(
+      /db\s+\/db\/packages\s+larger than maxFileSize \(5000 bytes\) \(package database\)/,
+    );
+    expect(table).toMatch(/db\s+\/notes\/a.txt\s+larger than maxFileSize/);
+    expect(table).toContain("Warnings: 1\n  db: /db/other: stanza 3 has no Version\n");
   });
 
   it("reads everything: complete, nothing listed", async () => {
