@@ -64,6 +64,13 @@ const num = (name, value, min) => {
 const targetList = args.target === undefined ? TARGET_NAMES : args.target.split(",");
 for (const t of targetList) if (!TARGET_NAMES.includes(t)) fail(`unknown target '${t}'`);
 
+/** The corpus, or an empty one when only the harness's self-test runs (it needs none). */
+async function makeCorpus(dir, targets) {
+  if (!targets.every((t) => t === "selftest")) return prepareCorpus(dir);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "corpus.json"), JSON.stringify({ images: [], tars: [], metas: [], layouts: [] }));
+}
+
 // ---- replay one case, in this process -------------------------------------------------------
 if (args.replay !== undefined || args.case !== undefined) {
   let target = args.target;
@@ -76,7 +83,7 @@ if (args.replay !== undefined || args.case !== undefined) {
   if (target === undefined || seed === undefined || k === undefined)
     fail("a replay needs --target, --seed and --case");
   const corpusDir = args.corpus ?? join(tmpdir(), `rafscan-fuzz-replay-${process.pid}`);
-  if (args.corpus === undefined) await prepareCorpus(corpusDir);
+  if (args.corpus === undefined) await makeCorpus(corpusDir, [target]);
   const isTyped = typedPredicate();
   const targets = await setupTargets(loadCorpus(corpusDir), join(corpusDir, "replay"), isTyped);
   const r = await runCase(targets, target, String(seed), k, isTyped);
@@ -97,7 +104,8 @@ const deadline = minutes === undefined ? Number.POSITIVE_INFINITY : Date.now() +
 const started = Date.now();
 
 const corpusDir = args.corpus ?? join(tmpdir(), `rafscan-fuzz-corpus-${process.pid}`);
-if (args.corpus === undefined || !existsSync(join(corpusDir, "corpus.json"))) await prepareCorpus(corpusDir);
+if (args.corpus === undefined || !existsSync(join(corpusDir, "corpus.json")))
+  await makeCorpus(corpusDir, targetList);
 mkdirSync(findingsDir, { recursive: true });
 
 /** Per-target tallies. */

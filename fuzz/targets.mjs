@@ -6,7 +6,7 @@ import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { LayerTree, readTar } from "@rafscan/builder";
-import { decodeBlobMetaCacheFile } from "@rafscan/rafs";
+import { blobMetaRange, decodeBlobMetaCacheFile, decodeBlobMetaSection, resolveLimits } from "@rafscan/rafs";
 import { openImage as openRegistryImage } from "@rafscan/registry";
 import { MemoryBlobSource, openImage } from "@rafscan/vfs";
 import { mutateBytes, mutateJson } from "./mutate.mjs";
@@ -40,6 +40,7 @@ const READ_SHARE = 0.2;
 /** Files up to this size are read whole; of larger ones, one range of at most SLICE_READ bytes. */
 const WHOLE_READ = 64 * 1024;
 const SLICE_READ = 8 * 1024;
+const LIMITS = resolveLimits({});
 const IMAGE_OPTIONS = { maxReadFileSize: 16 * 1024 * 1024, cacheBytes: 8 * 1024 * 1024 };
 
 /**
@@ -213,6 +214,18 @@ export async function setupTargets(corpus, tmp, isTyped) {
         ...item.blobBytes,
         [id]: mutateBytes(rng, item.blobBytes[id], blobRegion(item, id, "meta")),
       };
+      // Images with a chunk table in the bootstrap (ours) read chunks without the blob meta, so
+      // decode the mutated section directly as well, as a table-less image would.
+      const info = item.info.blobs.find((b) => b.id === id);
+      const range = info === undefined ? undefined : blobMetaRange(info);
+      if (range !== undefined) {
+        try {
+          decodeBlobMetaSection(blobs[id].subarray(range.offset, range.offset + range.length), info, LIMITS);
+        } catch (err) {
+          if (!isTyped(err)) throw err;
+          codes.add(err.code);
+        }
+      }
       const image = await openImage({ bootstrap: item.bytes, blobs: sources(blobs), ...IMAGE_OPTIONS });
       await exercise(image, item.expected, codes, isTyped, rng);
     };

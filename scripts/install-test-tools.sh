@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian tools the tests use as independent oracles and peers (erofs-utils, zstd,
 # lz4, b3sum, attr, docker-registry, skopeo, umoci, apache2-utils, rpm, openssl, debootstrap, dpkg,
-# php-cli, python3-apt, python3-packaging).
+# php-cli, ruby, python3-apt, python3-packaging).
 # Needs root and apt; skips what is already there, so it is cheap to run twice.
 set -euo pipefail
 need=()
 for tool in mkfs.erofs:erofs-utils zstd:zstd lz4:lz4 b3sum:b3sum setfattr:attr docker-registry:docker-registry \
   skopeo:skopeo umoci:umoci htpasswd:apache2-utils rpm:rpm openssl:openssl debootstrap:debootstrap \
-  dpkg:dpkg php:php-cli; do
+  dpkg:dpkg php:php-cli ruby:ruby; do
   command -v "${tool%%:*}" >/dev/null || need+=("${tool##*:}")
 done
 # Python modules the version-scheme tests compare against; python3-apt installs into the Debian

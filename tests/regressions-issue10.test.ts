@@ -5,12 +5,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BuildResult, buildImage, type SourceEntry } from "@rafscan/builder";
+import { decodeTocEntries } from "@rafscan/rafs";
 import { RegistryClient } from "@rafscan/registry";
 import { type BlobSource, FileBlobSource, openImage } from "@rafscan/vfs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGISTRY_BIN, startRegistry } from "../packages/registry/test/helpers/registry-server.js";
 import { HAVE_OPENSSL, startTokenServer } from "../packages/registry/test/helpers/token-server.js";
 import { buildErofs, HAVE_MKFS_EROFS } from "./support/erofs-image.js";
+import { HAVE_FIXTURES, TOC_BLOB } from "./support/fixtures.js";
 import { jsonLines, runCli } from "./support/run-cli.js";
 
 const enc = new TextEncoder();
@@ -223,6 +225,26 @@ describe("lying bytes", () => {
     const liar: BlobSource = { read: async (_offset, length) => new Uint8Array(length).fill(0x55) };
     const image = await openImage({ bootstrap: img.bootstrap, blobs: { [id]: liar } });
     await expect(image.readFile("/f")).rejects.toMatchObject({ code: "RAFS_DIGEST_MISMATCH" });
+  });
+});
+
+describe.skipIf(!HAVE_FIXTURES)("lying bytes in a TOC blob", () => {
+  it("an image.boot that does not decompress fails as RAFS_DIGEST_MISMATCH (the TOC records its sha256)", async () => {
+    const blob = new Uint8Array(readFileSync(TOC_BLOB));
+    // The TOC is the tail section before the last 512-byte tar header; find image.boot in it.
+    const tocSize = Number.parseInt(
+      Buffer.from(blob.subarray(blob.length - 512 + 124, blob.length - 512 + 136))
+        .toString()
+        .trim(),
+      8,
+    );
+    const entries = decodeTocEntries(blob.subarray(blob.length - 512 - tocSize, blob.length - 512));
+    const boot = entries.find((e) => e.name === "image.boot");
+    if (boot === undefined) throw new Error("the TOC fixture has no image.boot");
+    blob.fill(0x55, boot.compressedOffset, boot.compressedOffset + 8); // no codec frame starts so
+    const path = join(work, "lying-toc.blob");
+    writeFileSync(path, blob);
+    await expect(openImage({ bootstrap: path })).rejects.toMatchObject({ code: "RAFS_DIGEST_MISMATCH" });
   });
 });
 

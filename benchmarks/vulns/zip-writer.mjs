@@ -12,6 +12,8 @@ export class ZipFileWriter {
   /** @type {Buffer[]} */ #central = [];
   #offset = 0;
   #count = 0;
+  /** @type {Buffer[]} */ #pending = [];
+  #pendingBytes = 0;
 
   /** @param {string} path */
   constructor(path) {
@@ -20,8 +22,17 @@ export class ZipFileWriter {
 
   /** @param {Buffer} buf */
   #write(buf) {
-    writeSync(this.#fd, buf);
+    // Gathered into 1 MiB writes: three small writes per entry would cost more than the entries.
+    this.#pending.push(buf);
+    this.#pendingBytes += buf.length;
     this.#offset += buf.length;
+    if (this.#pendingBytes >= 1024 * 1024) this.#flush();
+  }
+
+  #flush() {
+    writeSync(this.#fd, Buffer.concat(this.#pending, this.#pendingBytes));
+    this.#pending = [];
+    this.#pendingBytes = 0;
   }
 
   /**
@@ -33,13 +44,15 @@ export class ZipFileWriter {
     const nameBytes = Buffer.from(name, "utf8");
     // A small window and hash table: entries are small, and zlib's defaults spend most of a call
     // allocating them.
-    const packed = deflateRawSync(data, { level: 6, memLevel: 5, windowBits: 13 });
+    // Empty entries are stored: a deflate call each would dominate zips of many of them.
+    const method = data.length === 0 ? 0 : 8;
+    const packed = method === 0 ? data : deflateRawSync(data, { level: 6, memLevel: 5, windowBits: 13 });
     const crc = crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
     local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt16LE(method, 8); // 0 stored, 8 deflate
     local.writeUInt16LE(0, 10);
     local.writeUInt16LE(0x21, 12); // 1980-01-01
     local.writeUInt32LE(crc, 14);
@@ -52,7 +65,7 @@ export class ZipFileWriter {
     central.writeUInt16LE(45, 4); // made by
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
+    central.writeUInt16LE(method, 10);
     central.writeUInt16LE(0, 12);
     central.writeUInt16LE(0x21, 14);
     central.writeUInt32LE(crc, 16);
@@ -98,6 +111,7 @@ export class ZipFileWriter {
     end.writeUInt32LE(cdSize, 12);
     end.writeUInt32LE(cdOffset, 16);
     this.#write(end);
+    this.#flush();
     closeSync(this.#fd);
   }
 }

@@ -110,13 +110,20 @@ export async function loadBootstrap(
     throw new RafsError(RafsErrorCode.OUT_OF_BOUNDS, "TOC image.boot lies outside the blob", { where: name });
   }
   const raw = await source.read(boot.compressedOffset, boot.compressedSize, { signal });
-  const bytes = decompress(
-    boot.compressor,
-    raw,
-    boot.uncompressedSize,
-    `${name} image.boot`,
-    maxBootstrapSize,
-  );
+  let bytes: Uint8Array;
+  try {
+    bytes = decompress(boot.compressor, raw, boot.uncompressedSize, `${name} image.boot`, maxBootstrapSize);
+  } catch (err) {
+    // As for chunks: bytes that do not decode are not the ones the TOC's sha256 was taken of.
+    if (err instanceof RafsError && err.code === RafsErrorCode.DECOMPRESS) {
+      throw new RafsError(
+        RafsErrorCode.DIGEST_MISMATCH,
+        `image.boot does not match its TOC sha256: it does not decode (${err.message})`,
+        { where: name, cause: err },
+      );
+    }
+    throw err;
+  }
   const digest = createHash("sha256").update(bytes).digest();
   if (Buffer.compare(digest, boot.uncompressedDigest) !== 0) {
     throw new RafsError(

@@ -25,7 +25,10 @@ import { joinPath, resolvePath } from "./resolve.js";
 import { Dirent, Stats } from "./stats.js";
 import { type ImageStats, newImageStats } from "./stats-counter.js";
 
-/** Where a blob's bytes come from: by id or index, or a function that picks one. */
+/**
+ * Where a blob's bytes come from: RAFS blobs by id (or index), EROFS extra devices by tag or device
+ * number ("1" for the first), or a function that picks one.
+ */
 export type BlobSources =
   | Readonly<Record<string, BlobSource>>
   | ReadonlyMap<string | number, BlobSource>
@@ -397,7 +400,7 @@ export class Image {
   }
 }
 
-/** The source `sources` gives for a blob: by id, then by index. */
+/** The source `sources` gives for a blob: by id, then by index (EROFS devices: device number). */
 export function pickSource(sources: BlobSources, blob: BlobInfo): BlobSource | undefined {
   if (typeof sources === "function") return sources(blob);
   // EROFS numbers devices as its chunk indexes do: 0 is the image itself and extra device k is

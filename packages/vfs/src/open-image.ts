@@ -11,7 +11,11 @@ export interface OpenImageOptions extends ImageOptions, ReadOptions {
    * A bootstrap file path, its bytes, or a data blob that carries one (TOC `image.boot`).
    */
   readonly bootstrap: string | Uint8Array;
-  /** Data blobs by id (v5/v6) or EROFS extra devices by slot ("1", "2", ...). Default none. */
+  /**
+   * Data blobs by id (v5/v6), or EROFS extra devices by device number: "1" is the first extra
+   * device, as EROFS numbers them (0 is the image itself; errors say "device 1"). A device with a
+   * tag may also be keyed by its tag. Default none.
+   */
   readonly blobs?: BlobSources;
 }
 

@@ -9,10 +9,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   type BuildSummary,
   buildDatabase,
+  DEFAULT_LIMITS,
+  fixStatus,
   isVulndbError,
+  mapStatusWord,
   openDatabase,
   type SqliteAdvisoryStore,
   VulndbErrorCode,
+  validateRecord,
 } from "../src/index.js";
 import { record, writeDirectory, writeJsonLines, writeZip } from "./helpers/osv-records.js";
 
@@ -271,5 +275,69 @@ describe("package name keys", () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe("validation details", () => {
+  it("maps feed status words to fix statuses, and leaves entries with a fix alone", () => {
+    expect(mapStatusWord("Will not fix")).toBe("will_not_fix");
+    expect(mapStatusWord("won't fix")).toBe("will_not_fix");
+    expect(mapStatusWord("ignored")).toBe("will_not_fix");
+    expect(mapStatusWord("postponed")).toBe("fix_deferred");
+    expect(mapStatusWord("no-dsa")).toBe("fix_deferred");
+    expect(mapStatusWord("end-of-life")).toBe("end_of_life");
+    expect(mapStatusWord("needed")).toBe("affected");
+    expect(mapStatusWord("not-affected")).toBeUndefined();
+    expect(mapStatusWord("released")).toBeUndefined();
+    const open = [{ type: "ECOSYSTEM" as const, events: [{ introduced: "0" }] }];
+    expect(fixStatus(open, undefined, undefined, { rafscan_status: "end_of_life" })).toBe("end_of_life");
+    expect(fixStatus(open, undefined, { status: "deferred" }, undefined)).toBe("fix_deferred");
+    expect(
+      fixStatus([...open, { type: "GIT", events: [{ fixed: "abc" }] }], undefined, undefined, undefined),
+    ).toBe("affected");
+    expect(
+      fixStatus(
+        [{ type: "SEMVER", events: [{ introduced: "0" }, { limit: "2" }] }],
+        undefined,
+        undefined,
+        undefined,
+      ),
+    ).toBe(undefined);
+    expect(fixStatus([], ["1.0"], undefined, undefined)).toBeUndefined();
+  });
+
+  it("leaves out an affected entry without a package (GIT ranges only) instead of failing the record", () => {
+    const v = validateRecord(
+      {
+        ...record("OSV-nopkg", "Go", "example.com/x", "1.0.0"),
+        affected: [
+          { ranges: [{ type: "GIT", repo: "https://x", events: [{ introduced: "0" }] }] },
+          {
+            package: { ecosystem: "Go", name: "example.com/x" },
+            ranges: [{ type: "SEMVER", events: [{ introduced: "0" }] }],
+          },
+        ],
+      },
+      DEFAULT_LIMITS,
+    );
+    expect(v.ok).toBe(true);
+    if (v.ok) {
+      expect(v.record.affected?.map((a) => a.package.name)).toEqual(["example.com/x"]);
+      expect(v.keys).toEqual([{ ecosystem: "Go", release: "", name: "example.com/x" }]);
+    }
+  });
+
+  it("refuses over-long strings and lists with the field named", () => {
+    const long = validateRecord(record("X-1", "npm", "a".repeat(2000), "1"), DEFAULT_LIMITS);
+    expect(long).toMatchObject({
+      ok: false,
+      id: "X-1",
+      reason: "affected[0].package.name is longer than 1024 characters",
+    });
+    const many = validateRecord(record("X-2", "npm", "a", "1", { aliases: ["A", "B", "C"] }), {
+      ...DEFAULT_LIMITS,
+      maxListLength: 2,
+    });
+    expect(many).toMatchObject({ ok: false, reason: "aliases has more than 2 entries" });
   });
 });

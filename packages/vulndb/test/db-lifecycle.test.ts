@@ -265,3 +265,21 @@ describe.skipIf(REGISTRY_BIN === undefined)("db push and pull through docker-reg
     expect((await databaseStatus({ dbDir })).present).toBe(false);
   });
 });
+
+describe("regressions", () => {
+  it("a directory given as the database file is VULNDB_CORRUPT, not a raw EISDIR", async () => {
+    expect(await codeOf(SqliteAdvisoryStore.open(work))).toBe("VULNDB_CORRUPT");
+  });
+});
+
+describe("regressions: build output", () => {
+  it("buildDatabaseFile onto an existing file fails with EEXIST and leaves the file alone", async () => {
+    const src = join(work, "exists.jsonl");
+    writeJsonLines(src, [record("GHSA-e", "npm", "e", "1")]);
+    const out = join(work, "precious.txt");
+    writeFileSync(out, "keep me");
+    const err = await buildDatabaseFile({ sources: [src], output: out }).catch((e: unknown) => e);
+    expect((err as NodeJS.ErrnoException).code).toBe("EEXIST");
+    expect(readFileSync(out, "utf8")).toBe("keep me");
+  });
+});

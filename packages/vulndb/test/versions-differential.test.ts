@@ -1,7 +1,8 @@
 // Differential property tests of the version schemes against the ecosystems' real tools:
 // dpkg through python3-apt's apt_pkg.version_compare, rpm through `rpm --eval` Lua rpm.vercmp,
 // PEP 440 through Python's packaging.version, Composer through PHP's version_compare, Maven
-// through its own ComparableVersion (java and a maven-artifact jar, when present). Each generates
+// through its own ComparableVersion (java and a maven-artifact jar, when present), RubyGems
+// through Ruby's Gem::Version. Each generates
 // a few thousand realistic version pairs with fast-check and asks the tool once, in bulk.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareVersions, SCHEMES_BY_NAME, type VersionScheme } from "../src/versions/index.js";
-import { hasPhp, hasRpmLua, mavenArtifactJar, mavenCompare, pythonWith } from "./helpers/oracles.js";
+import { hasPhp, hasRpmLua, hasRuby, mavenArtifactJar, mavenCompare, pythonWith } from "./helpers/oracles.js";
 
 // RAFSCAN_VERSION_PAIRS raises the count for a longer local soak.
 const PAIRS = Number(process.env.RAFSCAN_VERSION_PAIRS ?? 3000);
@@ -129,6 +130,45 @@ describe.skipIf(dpkgPython === undefined)("dpkg against python3-apt apt_pkg.vers
     console.info(`dpkg: ${valid.length} pairs agreed with apt_pkg (seed ${seed})`);
   });
 });
+
+// dpkg validity: which strings dpkg itself accepts (no error, no "bad syntax" warning) against
+// which the dpkg scheme accepts. One dpkg run per string inside one bash, so 150 (dpkg starts in ~30 ms).
+const VALIDITY = Math.min(PAIRS, 150);
+const dpkgCandidate = fc
+  .tuple(
+    fc.constantFrom("0", "1", "9", "a", ":", "~", "."),
+    tokens([...DPKG_UP, "#", "_", " ", "\t", "@", "!", "2:", "-1", "-"], 0, 7),
+  )
+  .map(([first, rest]) => first + rest);
+describe.skipIf(spawnSync("dpkg", ["--version"]).status !== 0)(
+  "dpkg validity against dpkg --compare-versions",
+  () => {
+    it(`accepts and refuses as dpkg does on ${VALIDITY} generated strings`, () => {
+      const all = fc.sample(dpkgCandidate, { numRuns: VALIDITY, seed });
+      const script =
+        'while IFS= read -r -d "" v; do out=$(dpkg --compare-versions "$v" eq "$v" 2>&1); ' +
+        'if [ $? -eq 0 ] && [ -z "$out" ]; then echo ok; else echo bad; fi; done';
+      const r = spawnSync("bash", ["-c", script], {
+        input: all.map((v) => `${v}\0`).join(""),
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const theirs = r.stdout.trim().split("\n");
+      expect(theirs.length).toBe(all.length);
+      const s = scheme("dpkg");
+      const wrong = all
+        .filter((v, i) => (ours(s, v, v) === "E" ? "bad" : "ok") !== theirs[i])
+        .map((v) => JSON.stringify(v));
+      expect(wrong, `seed ${seed}`).toEqual([]);
+      const accepted = theirs.filter((t) => t === "ok").length;
+      expect(accepted).toBeGreaterThan(0);
+      expect(accepted).toBeLessThan(all.length);
+      console.info(
+        `dpkg validity: ${all.length} strings (${accepted} accepted) judged as dpkg does (seed ${seed})`,
+      );
+    });
+  },
+);
 
 // rpm: Fedora/RHEL/SUSE EVRs: epochs, ~ and ^, dist tags, odd separators.
 const RPM_PART = [
@@ -346,5 +386,59 @@ describe.skipIf(maven === undefined)("Maven against ComparableVersion (maven-art
     const theirs = mavenCompare((maven as { jar: string }).jar, all);
     expect(mismatches(all, theirs, (a, b) => ours(s, a, b))).toEqual([]);
     console.info(`maven: ${all.length} pairs agreed with ComparableVersion ${maven?.version} (seed ${seed})`);
+  });
+});
+
+// RubyGems: a number, '.'-separated segments (numbers, letters, both), an optional '-' part
+// (read as ".pre."), long numbers, and now and then a string Gem::Version refuses (both sides
+// must refuse those).
+const GEM_SEGMENT = [
+  "0",
+  "1",
+  "2",
+  "10",
+  "01",
+  "00",
+  "12345678901234567890",
+  "a",
+  "b",
+  "pre",
+  "rc",
+  "beta",
+  "Z",
+  "1a",
+  "a1",
+  "rc2",
+];
+const gemVersion = fc
+  .tuple(
+    fc.constantFrom("0", "1", "2", "10", "01"),
+    fc.array(fc.constantFrom(...GEM_SEGMENT), { maxLength: 4 }),
+    fc.option(fc.array(fc.constantFrom(...GEM_SEGMENT, "x-y"), { minLength: 1, maxLength: 3 }), {
+      nil: undefined,
+    }),
+    fc.oneof({ arbitrary: fc.constant(""), weight: 9 }, fc.constantFrom("..", "_", "a", "-", " ", " x", ".")),
+  )
+  .map(([first, segs, pre, junk]) => {
+    const main = [first, ...segs].join(".");
+    return `${main}${pre === undefined ? "" : `-${pre.join(".")}`}${junk}`;
+  });
+
+describe.skipIf(!hasRuby())("RubyGems against Ruby's Gem::Version", () => {
+  it(`agrees on ${PAIRS} generated pairs, refusals included`, () => {
+    const all = pairs(gemVersion, fc.constantFrom(".0", ".a", "-1", ".1", "0"));
+    const s = scheme("rubygems");
+    const script =
+      'require "json"; out = JSON.parse($stdin.read).map { |a, b| ' +
+      "Gem::Version.correct?(a) && Gem::Version.correct?(b) ? (Gem::Version.new(a) <=> Gem::Version.new(b)).to_s : 'E' }; print JSON.generate(out)";
+    const r = spawnSync("ruby", ["-e", script], { input: JSON.stringify(all), encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const theirs = JSON.parse(r.stdout) as string[];
+    expect(mismatches(all, theirs, (a, b) => ours(s, a, b))).toEqual([]);
+    const refused = theirs.filter((t) => t === "E").length;
+    expect(refused).toBeLessThan(all.length);
+    console.info(
+      `rubygems: ${all.length} pairs agreed with Gem::Version (${refused} refused by both; seed ${seed})`,
+    );
   });
 });

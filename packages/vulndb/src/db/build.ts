@@ -2,12 +2,13 @@
 // accepted ones and indexes them by (ecosystem, release, package name). Bad records, records
 // only about unknown ecosystems and oversized inputs are counted and skipped, with reasons, never
 // fatal; a build that accepts nothing fails rather than leave an empty database behind.
+import { closeSync, openSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { deflateRawSync } from "node:zlib";
 import { nameKey } from "./ecosystems.js";
 import { VulndbError, VulndbErrorCode } from "./errors.js";
 import { resolveLimits, type VulndbLimits } from "./limits.js";
-import { CREATE_SCHEMA, RECORD_ENCODING, SCHEMA_VERSION } from "./schema.js";
+import { CREATE_SCHEMA, RECORD_ENCODING, RECORD_WINDOW_BITS, SCHEMA_VERSION } from "./schema.js";
 import {
   download,
   isUrl,
@@ -24,7 +25,7 @@ import { validateRecord } from "./validate.js";
 export interface BuildOptions {
   /** OSV inputs: zip files, directories of JSON, JSON Lines files, or http(s) URLs of zips. */
   readonly sources: readonly string[];
-  /** The database file to write; must not exist yet. */
+  /** The database file to write; must not exist yet (else `EEXIST`, and the file is left alone). */
   readonly output: string;
   /** Overrides of {@link DEFAULT_LIMITS}. */
   readonly limits?: Partial<VulndbLimits>;
@@ -89,7 +90,7 @@ export interface BuildSummary {
 }
 
 /** Deflate settings for stored records. */
-const DEFLATE_OPTIONS = { level: 6, memLevel: 5, windowBits: 13 } as const;
+const DEFLATE_OPTIONS = { level: 6, memLevel: 5, windowBits: RECORD_WINDOW_BITS } as const;
 
 const KIND_NAMES: Record<SourceKind, string> = {
   zip: "OSV zip",
@@ -107,6 +108,9 @@ const KIND_NAMES: Record<SourceKind, string> = {
 export async function buildDatabaseFile(options: BuildOptions): Promise<BuildSummary> {
   const limits = resolveLimits(options.limits);
   const builtAt = (options.builtAt ?? new Date()).toISOString();
+  // Created exclusively first: an existing file fails here with EEXIST, untouched (the clean-up
+  // below removes the output on failure, which must never be someone else's file).
+  closeSync(openSync(options.output, "wx"));
   const db = openSqlite(options.output, options.driver === undefined ? {} : { driver: options.driver });
   let closed = false;
   try {

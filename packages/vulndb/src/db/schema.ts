@@ -18,6 +18,13 @@ export const RAFSCAN_DB_APPLICATION_ID = 0x72667376;
 /** The database file's name inside the database directory. */
 export const DB_FILE_NAME = "vulndb.sqlite";
 
+/**
+ * zlib window of stored records (2^13 = 8 KiB): records are a few KiB, and a small window makes
+ * both deflate and inflate calls cheaper (their state is allocated per call). Part of the
+ * schema: inflating needs a window at least this large.
+ */
+export const RECORD_WINDOW_BITS = 13;
+
 /** How `advisory.record` is encoded (meta key `record_encoding`). */
 export const RECORD_ENCODING = "json+deflate-raw";
 

@@ -16,13 +16,14 @@ const MAX_EPOCH = 2147483647;
 
 function parse(text: string): DpkgVersion {
   checkLength(NAME, text);
-  // dpkg trims surrounding blanks and refuses spaces inside.
-  const s = text.trim();
+  // As dpkg 1.21: surrounding blanks (space, tab) go, blanks inside are an error, and any other
+  // white space (newline, Unicode spaces) fails the character checks below.
+  const s = text.replace(/^[ \t]+|[ \t]+$/g, "");
   const bad = (reason: string): never => {
     throw new VersionError(NAME, text, reason);
   };
   if (s === "") bad("version string is empty");
-  if (/\s/.test(s)) bad("version string has embedded spaces");
+  if (/[ \t]/.test(s)) bad("version string has embedded spaces");
   let epoch = 0;
   let rest = s;
   const colon = s.indexOf(":");

@@ -14,8 +14,10 @@ export interface RubygemsVersion {
 }
 
 const NAME = "rubygems";
-// Gem::Version::VERSION_PATTERN, anchored; surrounding blanks are allowed (and stripped).
-const PATTERN = /^\s*[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?\s*$/;
+// Gem::Version::VERSION_PATTERN, anchored; surrounding blanks are allowed (and stripped). Ruby's
+// \s is ASCII only, so the blanks are spelled out.
+const PATTERN = /^[ \t\n\v\f\r]*[0-9]+(\.[0-9a-zA-Z]+)*(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?[ \t\n\v\f\r]*$/;
+const BLANKS = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 
 function isZero(s: Segment): boolean {
   return "num" in s && s.num === "0";
@@ -30,9 +32,9 @@ function dropTrailingZeros(list: Segment[]): Segment[] {
 function parse(text: string): RubygemsVersion {
   checkLength(NAME, text);
   // Gem::Version reads "" and blanks as "0"; nothing publishes that, so it is refused here.
-  if (text.trim() === "" || !PATTERN.test(text))
-    throw new VersionError(NAME, text, "malformed version number");
-  const version = text.trim().replaceAll("-", ".pre.");
+  const stripped = text.replace(BLANKS, "");
+  if (stripped === "" || !PATTERN.test(text)) throw new VersionError(NAME, text, "malformed version number");
+  const version = stripped.replaceAll("-", ".pre.");
   const all: Segment[] = [];
   for (const m of version.matchAll(/[0-9]+|[a-z]+/gi)) {
     const t = m[0];

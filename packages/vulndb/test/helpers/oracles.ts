@@ -1,5 +1,5 @@
 // Finds the real tools the differential version tests compare against: a python3 that has a
-// given module (python3-apt, python3-packaging), rpm with its Lua interpreter, PHP, and Maven's
+// given module (python3-apt, python3-packaging), rpm with its Lua interpreter, PHP, Ruby, and Maven's
 // ComparableVersion (a maven-artifact jar run by java).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +20,14 @@ export function pythonWith(module: string): string | undefined {
 export function hasRpmLua(): boolean {
   const r = spawnSync("rpm", ["--eval", '%{lua: print(rpm.vercmp("1","2"))}'], { encoding: "utf8" });
   return r.status === 0 && r.stdout.trim() === "-1";
+}
+
+/** True when `ruby` runs (Gem::Version ships with it). */
+export function hasRuby(): boolean {
+  return (
+    spawnSync("ruby", ["-e", 'print Gem::Version.new("1") <=> Gem::Version.new("2")'], { encoding: "utf8" })
+      .stdout === "-1"
+  );
 }
 
 /** True when `php` runs. */
