@@ -192,7 +192,7 @@ describe("bare Docker Hub names", () => {
   });
 
   it("`alpine` goes to Docker Hub (regression: 'IMAGE not found: alpine'), a path only if it exists", async () => {
-    const env = { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${port}`, NO_PROXY: "" };
+    const env: NodeJS.ProcessEnv = { ...process.env, HTTPS_PROXY: `http://127.0.0.1:${port}`, NO_PROXY: "" };
     delete env.https_proxy;
     delete env.no_proxy;
     const r = await runCliAsync(["scan", "alpine", "--timeout", "30s"], { env });

@@ -134,9 +134,21 @@ export async function runAnalyzers(
     notes: slots.flatMap((s) => s.findings.notes ?? []),
     warnings,
     analyzers: slots.map(report),
-    incomplete: slots.flatMap((s) =>
-      [...s.account.skipped].map(([path, reason]) => ({ plugin: s.id, path, reason, required: s.database })),
-    ),
+    incomplete: slots.flatMap((s) => {
+      const skipped = [...s.account.skipped].map(([path, reason]) => ({
+        plugin: s.id,
+        path,
+        reason,
+        required: s.database,
+      }));
+      // A database analyzer that failed read its files but made nothing of them: as incomplete as
+      // one that could not read them.
+      if (!s.database || s.error === undefined) return skipped;
+      const failed = [...s.matched.keys()]
+        .filter((path) => !s.account.skipped.has(path))
+        .map((path) => ({ plugin: s.id, path, reason: `analyzer failed: ${s.error}`, required: true }));
+      return [...skipped, ...failed];
+    }),
     entriesWalked,
     fileBytesRead: budget.bytesRead,
   };
