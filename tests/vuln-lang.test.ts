@@ -228,9 +228,9 @@ describe("vulnerability matching of language packages in a built image", () => {
       ].sort(),
     );
     expect(v?.release).toBeUndefined();
-    // The Go main module is built at `(devel)`: no version, so nothing to compare.
+    // The Go main module (the project itself, relationship root) is built at `(devel)`: no version, so nothing to compare.
     expect(v?.unmatched.map((u) => [u.purl, u.reason])).toEqual([
-      ["pkg:golang/example.com/shop", "no version"],
+      ["pkg:golang/example.com/shop", "root package without a version"],
     ]);
   });
 });
