@@ -47,8 +47,13 @@ const random = prng(Number(seedText ?? "3"));
 /** @type {any[]} */
 const packages = [...debs];
 for (let i = 0; i < languagePackages; i++) {
-  let pick = random();
-  const lang = LANGUAGES.find((l) => (pick -= l.share) < 0) ?? LANGUAGES[0];
+  const pick = random();
+  let cumulative = 0;
+  const lang =
+    LANGUAGES.find((l) => {
+      cumulative += l.share;
+      return pick < cumulative;
+    }) ?? LANGUAGES[0];
   if (lang === undefined) break;
   const pool = ECOSYSTEMS.find((e) => e.ecosystem === lang.ecosystem)?.pool ?? 1000;
   const rank = Math.floor(random() * Math.min(INSTALLED, pool));
@@ -87,7 +92,7 @@ function once(/** @type {any} */ store) {
   return { wallMs, cpuMs: (c.user + c.system) / 1000, findings: out.findings.length, stats };
 }
 
-let t = performance.now();
+const t = performance.now();
 const store = await SqliteAdvisoryStore.open(dbFile);
 const openMs = performance.now() - t;
 const first = once(store);
@@ -127,4 +132,3 @@ process.stdout.write(
     peakRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
   })}\n`,
 );
-
