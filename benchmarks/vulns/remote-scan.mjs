@@ -29,7 +29,8 @@ const USAGE = `usage: node benchmarks/vulns/remote-scan.mjs [options]
   --mbit N      emulated link bandwidth, Mbit/s (default 100)
   --rtt MS      emulated round trip, ms (default 30)
   --work DIR    run.mjs's work directory (default ~/.cache/rafscan/bench-vulns)
-  --out FILE    results file to add \`remoteScan\` to (default benchmarks/vulns/results.json)`;
+  --section KEY the results file's key to write (default remoteScan)
+  --out FILE    results file to add the section to (default benchmarks/vulns/results.json)`;
 
 async function main() {
   const { values } = parseArgs({
@@ -40,6 +41,7 @@ async function main() {
       rtt: { type: "string", default: "30" },
       work: { type: "string", default: join(homedir(), ".cache", "rafscan", "bench-vulns") },
       out: { type: "string", default: join(here, "results.json") },
+      section: { type: "string", default: "remoteScan" },
       help: { type: "boolean", default: false },
     },
   });
@@ -131,7 +133,7 @@ async function main() {
       totalSeconds: round((performance.now() - started) / 1000, 1),
     };
     const previous = existsSync(values.out) ? JSON.parse(readFileSync(values.out, "utf8")) : {};
-    writeFileSync(values.out, `${JSON.stringify({ ...previous, remoteScan }, null, 2)}\n`);
+    writeFileSync(values.out, `${JSON.stringify({ ...previous, [values.section]: remoteScan }, null, 2)}\n`);
     log(JSON.stringify(remoteScan));
   });
 }
