@@ -4,11 +4,16 @@
 //
 // usage (from run.mjs only):
 //   fork(scan-child.mjs, ["remote", REF, LIMIT_MS])          openImage over the link + scanImage
+//   fork(scan-child.mjs, ["remote", REF, LIMIT_MS, DB_DIR])  the same with vulnerability matching
+//                                                            against DB_DIR's database (its open
+//                                                            and the matching inside scanMs)
 //   fork(scan-child.mjs, ["local", TREE, OUT_DIR, LIMIT_MS])  buildImage of an extracted tree
 //                                                            (no compression) + openImage + scanImage
 import { performance } from "node:perf_hooks";
 
 const [mode, a, b, c] = process.argv.slice(2);
+/** The advisory database directory of a remote scan with vulnerabilities on, if any. */
+const dbDir = mode === "remote" ? c : undefined;
 if (typeof process.send !== "function" || (mode !== "remote" && mode !== "local")) {
   process.stderr.write("scan-child.mjs: run it through run.mjs\n");
   process.exit(2);
@@ -50,9 +55,19 @@ async function main() {
   const t1 = performance.now();
   phases.openMs = t1 - t0 - (phases.buildMs ?? 0);
   let report;
+  /** @type {any} */
+  let store;
   try {
-    report = await scanImage(image, { signal });
+    /** @type {any} */
+    const options = { signal };
+    if (dbDir !== undefined) {
+      const { openDatabase, createMatcher } = await import("@rafscan/vulndb");
+      store = await openDatabase({ dbDir });
+      options.vulnerabilities = createMatcher(store);
+    }
+    report = await scanImage(image, options);
   } finally {
+    store?.close();
     await image.close();
   }
   phases.scanMs = performance.now() - t1;
@@ -61,6 +76,7 @@ async function main() {
     phases,
     maxRssKiB: process.resourceUsage().maxRSS,
     telemetry: report.telemetry,
+    findings: report.vulnerabilities?.findings.length,
     os: report.os,
     // What "the same result" means: every package with its identity and where it was found.
     packages: report.packages
