@@ -135,3 +135,19 @@ export function headerInt32(header: RpmHeader, tag: number): number | undefined 
   // In range: parse checked offset + 4 * count <= dl.
   return new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(entry.offset);
 }
+
+/**
+ * Every value of an INT32 entry (unsigned), or `undefined` when the tag is absent.
+ * @throws Error when the entry has another type
+ */
+export function headerInt32s(header: RpmHeader, tag: number): Uint32Array | undefined {
+  const entry = header.entries.get(tag);
+  if (entry === undefined) return undefined;
+  if (entry.type !== RPM_TYPE.INT32) throw new Error(`tag ${tag} has type ${entry.type}, not int32`);
+  const { data } = header;
+  // In range: parse checked offset + 4 * count <= dl (and the offset's alignment).
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint32Array(entry.count);
+  for (let i = 0; i < entry.count; i++) out[i] = view.getUint32(entry.offset + 4 * i);
+  return out;
+}

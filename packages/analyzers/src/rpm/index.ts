@@ -2,55 +2,20 @@
 // reports one package per installed rpm.
 import type { Findings, Package } from "../findings.js";
 import type { AnalyzerContext, AnalyzerPlugin, MatchedFile } from "../plugin.js";
-import { readBdbRecords } from "./bdb.js";
+import { RPM_DB_PATHS, type RpmDbKind, readRpmDbRecords, rpmDbKind } from "./db-files.js";
 import type { RpmDbRecord } from "./db-record.js";
 import { parseHeaderBlob } from "./header.js";
 import { RPM_LIMITS } from "./limits.js";
-import { readNdbRecords } from "./ndb.js";
+import { rpmOwners } from "./owners.js";
 import { readPackageInfo, rpmPackage } from "./package.js";
-import { readSqliteRecords } from "./sqlite.js";
 
-/** The rpm database backends, by file name. */
-export type RpmDbKind = "sqlite" | "ndb" | "bdb";
-
-/**
- * Where rpm keeps its database, in the order the analyzer prefers them: newer backends first, and
- * `/usr/lib/sysimage/rpm` (rpm's `_dbpath` on Fedora 36+ and SUSE, where `/var/lib/rpm` is often a
- * symlink to it) before `/var/lib/rpm`.
- */
-export const RPM_DB_PATHS: readonly string[] = [
-  "/usr/lib/sysimage/rpm/rpmdb.sqlite",
-  "/var/lib/rpm/rpmdb.sqlite",
-  "/usr/lib/sysimage/rpm/Packages.db",
-  "/var/lib/rpm/Packages.db",
-  "/usr/lib/sysimage/rpm/Packages",
-  "/var/lib/rpm/Packages",
-];
+export { RPM_DB_PATHS, type RpmDbKind, readRpmDbRecords, rpmDbKind };
 
 /** sqlite write-ahead logs: matched only to warn when they hold changes we cannot see. */
 const WAL_SUFFIX = "-wal";
 
 /** Bad records reported one by one per database; the rest are counted in one warning. */
 const MAX_RECORD_WARNINGS = 20;
-
-/** The backend of a database file, from its name. */
-export function rpmDbKind(path: string): RpmDbKind | undefined {
-  if (path.endsWith("/rpmdb.sqlite")) return "sqlite";
-  if (path.endsWith("/Packages.db")) return "ndb";
-  if (path.endsWith("/Packages")) return "bdb";
-  return undefined;
-}
-
-/** The header blobs of a database file of the given kind. */
-export async function readRpmDbRecords(
-  kind: RpmDbKind,
-  bytes: Uint8Array,
-  warn: (message: string) => void,
-): Promise<RpmDbRecord[]> {
-  if (kind === "sqlite") return readSqliteRecords(bytes, warn);
-  if (kind === "ndb") return readNdbRecords(bytes, warn);
-  return readBdbRecords(bytes, warn);
-}
 
 /**
  * The rpm analyzer (`rpm`). Reads one database: the first of {@link RPM_DB_PATHS} present that
@@ -59,7 +24,8 @@ export async function readRpmDbRecords(
  * seen through a symlink; any other database left unread is named in a note. The `gpg-pubkey`
  * entries rpm keeps for imported signing keys are not packages and are left out (counted in a
  * note). Uses ranged access so that only the chosen database is read; files up to
- * `RPM_LIMITS.maxFileSize` (256 MiB).
+ * `RPM_LIMITS.maxFileSize` (256 MiB). Its `owners` hook links language packages under system
+ * trees to the rpm whose file list holds them (see owners.ts).
  */
 export const rpmAnalyzer: AnalyzerPlugin = {
   id: "rpm",
@@ -74,6 +40,7 @@ export const rpmAnalyzer: AnalyzerPlugin = {
   access: "range",
   maxFileSize: RPM_LIMITS.maxFileSize,
   analyze,
+  owners: rpmOwners,
 };
 
 async function analyze(files: readonly MatchedFile[], ctx: AnalyzerContext): Promise<Findings> {

@@ -30,4 +30,14 @@ export const RPM_LIMITS = {
    * (a full CentOS 7 `Packages`); sql.js copies the whole file into wasm memory.
    */
   maxFileSize: 256 * MiB,
+  /**
+   * Language package paths the `owners` hook looks up in the file lists; past it the rest stay
+   * unlinked, with a warning.
+   */
+  maxOwnerPaths: 100_000,
+  /**
+   * File list entries the `owners` hook examines over the whole database (a large RHEL image has
+   * a few hundred thousand); past it the rest of the database is not searched, with a warning.
+   */
+  maxOwnerFileEntries: 10_000_000,
 } as const;

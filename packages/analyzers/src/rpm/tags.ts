@@ -18,6 +18,13 @@ export const RPMTAG = {
   LICENSE: 1014,
   ARCH: 1022,
   SOURCERPM: 1044,
+  /**
+   * The file list, compressed: file `i` is `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]` (int32 array,
+   * string array, string array; every DIRNAMES entry ends in `/`).
+   */
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
   /** `name:stream:version:context` of the module stream the package was built for (RHEL 8+). */
   MODULARITYLABEL: 5096,
 } as const;

@@ -36,6 +36,10 @@ export interface SpecPackage {
   readonly vendor?: string;
   /** Number of files the package owns (many files make a big header). Default 1. */
   readonly files?: number;
+  /** Absolute paths of more files the package owns (their content does not matter). */
+  readonly ownedFiles?: readonly string[];
+  /** Absolute paths of directories the package owns alone (`%dir`), without their content. */
+  readonly ownedDirs?: readonly string[];
 }
 
 /** Builds noarch rpms with rpmbuild under `dir`; returns their paths. */
@@ -53,6 +57,8 @@ export function buildRpms(dir: string, packages: readonly SpecPackage[]): string
       `License: ${p.license}`,
       ...(p.vendor === undefined ? [] : [`Vendor: ${p.vendor}`]),
       "BuildArch: noarch",
+      // rpm's dependency generators would parse the owned Python metadata, which is a stub.
+      ...(p.ownedFiles === undefined && p.ownedDirs === undefined ? [] : ["AutoReqProv: no"]),
       "",
       "%description",
       "A package built by the rafscan rpm tests.",
@@ -60,9 +66,15 @@ export function buildRpms(dir: string, packages: readonly SpecPackage[]): string
       "%install",
       `mkdir -p %{buildroot}/usr/share/${p.name}`,
       `for i in $(seq 1 ${p.files ?? 1}); do echo $i > %{buildroot}/usr/share/${p.name}/a-file-with-a-long-name-$i.txt; done`,
+      ...(p.ownedFiles ?? []).map(
+        (f) => `mkdir -p "$(dirname %{buildroot}${f})" && echo rafscan > %{buildroot}${f}`,
+      ),
+      ...(p.ownedDirs ?? []).map((d) => `mkdir -p %{buildroot}${d}`),
       "",
       "%files",
       `/usr/share/${p.name}`,
+      ...(p.ownedFiles ?? []),
+      ...(p.ownedDirs ?? []).map((d) => `%dir ${d}`),
       "",
     ].join("\n");
     const specPath = join(top, "SPECS", `${p.name}.spec`);
