@@ -359,7 +359,7 @@ async function analyzeOne(
 const OS_ECOSYSTEMS = new Set(["deb", "rpm", "apk"]);
 
 /**
- * Asks each plugin with an `owners` hook (dpkg) which language packages its packages installed,
+ * Asks each plugin with an `owners` hook (dpkg, rpm) which language packages its packages installed,
  * and sets `installedBy` on those. The hook's reads go to that plugin's account, like `analyze`'s.
  */
 async function linkOwners(
