@@ -130,7 +130,7 @@ describe("db import and status", () => {
     const status = await databaseStatus({ dbDir, now: new Date("2024-07-04T01:00:00Z") });
     expect(status).toMatchObject({
       present: true,
-      schemaVersion: 1,
+      schemaVersion: 2,
       builtAt: "2024-07-01T00:00:00.000Z",
       ageSeconds: 3 * 86400 + 3600,
       records: 300,
@@ -151,7 +151,7 @@ describe("db import and status", () => {
     db.close();
     const err = await SqliteAdvisoryStore.open(newer).catch((e: unknown) => e);
     expect(isVulndbError(err, VulndbErrorCode.SCHEMA_TOO_NEW)).toBe(true);
-    expect((err as Error).message).toMatch(/schema 99.*reads schema 1.*upgrade rafscan/);
+    expect((err as Error).message).toMatch(/schema 99.*reads schema 2.*upgrade rafscan/);
     expect(await codeOf(importDatabase(newer, { dbDir }))).toBe("VULNDB_SCHEMA_TOO_NEW");
     const still = await openDatabase({ dbDir });
     expect(still.lookup("Debian:12", "pkg-0")[0]?.id).toMatch(/^OLD-/);
