@@ -1,5 +1,6 @@
 // Public API of @rafscan/vulndb.
 
+export type { AffectedSummary, AffectedSummaryEntry, LookupOptions } from "./affected-summary.js";
 export { cvssBaseScore, cvssSeverity, cvssType, cvssVersion } from "./cvss.js";
 // The advisory database (ingest, SQLite store, build/pull/push/import/status): src/db/.
 export * from "./db/index.js";

@@ -1,6 +1,7 @@
 // An advisory store held in memory: a handful of OSV records for tests, examples and embedders
 // that bring their own data (the sample database is one).
 import type { DatabaseInfo } from "@rafscan/analyzers";
+import { type LookupOptions, summarizeAffected } from "./affected-summary.js";
 import type { OsvRecord } from "./osv.js";
 import { normalizePackageName } from "./package-names.js";
 import type { AdvisoryStore } from "./store.js";
@@ -48,8 +49,14 @@ export class MemoryAdvisoryStore implements AdvisoryStore {
     return this.#info;
   }
 
-  lookup(ecosystem: string, name: string): readonly OsvRecord[] {
-    return this.#index.get(key(ecosystem, name)) ?? [];
+  lookup(ecosystem: string, name: string, options: LookupOptions = {}): readonly OsvRecord[] {
+    const k = key(ecosystem, name);
+    const found = this.#index.get(k) ?? [];
+    const affects = options.affects;
+    if (affects === undefined) return found;
+    return found.filter((r) =>
+      affects(summarizeAffected(r, (a) => key(a.package.ecosystem, a.package.name) === k)),
+    );
   }
 
   ecosystems(): readonly string[] {

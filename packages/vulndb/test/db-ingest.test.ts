@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  type AffectedSummary,
   type BuildSummary,
   buildDatabase,
   DEFAULT_LIMITS,
@@ -132,6 +133,29 @@ function expectCorpus(summary: BuildSummary, db: SqliteAdvisoryStore): void {
     { fixed: "0" },
   ]);
   expect(db.lookup("Debian:12", "openssl")[0]?.aliases).toEqual(["CVE-2024-10"]);
+  // The index summaries the matcher filters on: the entries of the looked-up package (no GIT
+  // ranges), or only "withdrawn"; a refused record is not decoded, a kept one is the full record.
+  const seen: AffectedSummary[] = [];
+  const refuse = (s: AffectedSummary) => {
+    seen.push(s);
+    return false;
+  };
+  expect(db.lookup("Debian:12", "openssl", { affects: refuse })).toEqual([]);
+  expect(db.lookup("npm", "left-pad", { affects: refuse })).toEqual([]);
+  expect(db.lookup("Go", "example.com/mod", { affects: refuse })).toEqual([]);
+  expect(seen.slice(0, 2)).toEqual([
+    {
+      withdrawn: false,
+      entries: [
+        { ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "0" }, { fixed: "3.0.11-1~deb12u1" }] }] },
+      ],
+    },
+    { withdrawn: true, entries: [] },
+  ]);
+  expect(seen[2]?.entries.flatMap((e) => e.ranges?.map((r) => r.type))).toEqual(["SEMVER"]);
+  expect(db.lookup("Debian:12", "openssl", { affects: () => true })).toEqual(
+    db.lookup("Debian:12", "openssl"),
+  );
 }
 
 async function buildAndCheck(source: string, name: string): Promise<void> {
@@ -145,7 +169,7 @@ async function buildAndCheck(source: string, name: string): Promise<void> {
   const db = await openDatabase({ dbDir });
   try {
     expectCorpus(summary, db);
-    expect(db.info()).toMatchObject({ schemaVersion: 1, builtAt: "2024-07-01T00:00:00.000Z", sample: false });
+    expect(db.info()).toMatchObject({ schemaVersion: 2, builtAt: "2024-07-01T00:00:00.000Z", sample: false });
   } finally {
     db.close();
   }

@@ -130,7 +130,7 @@ describe("db import and status", () => {
     const status = await databaseStatus({ dbDir, now: new Date("2024-07-04T01:00:00Z") });
     expect(status).toMatchObject({
       present: true,
-      schemaVersion: 1,
+      schemaVersion: 2,
       builtAt: "2024-07-01T00:00:00.000Z",
       ageSeconds: 3 * 86400 + 3600,
       records: 300,
@@ -142,6 +142,33 @@ describe("db import and status", () => {
     db.close();
   });
 
+  it("refuses a schema-1 file (no index summaries) with VULNDB_SCHEMA_TOO_OLD", async () => {
+    const older = await builtFile("V1");
+    const db = openSqlite(older);
+    db.exec("PRAGMA user_version = 1");
+    db.close();
+    const err = await SqliteAdvisoryStore.open(older).catch((e: unknown) => e);
+    expect(isVulndbError(err, VulndbErrorCode.SCHEMA_TOO_OLD)).toBe(true);
+    expect((err as Error).message).toMatch(/schema 1.*reads schema 2.*build or pull/);
+  });
+
+  it("reports a damaged index summary as VULNDB_CORRUPT, not a crash or a silent miss", async () => {
+    const file = await builtFile("SUM");
+    const db = openSqlite(file);
+    db.exec("UPDATE affected SET summary = '{\"e\":' WHERE name = 'pkg-1'");
+    db.close();
+    const store = await SqliteAdvisoryStore.open(file);
+    try {
+      expect(() => store.lookup("PyPI", "pkg-1", { affects: () => true })).toThrow(
+        expect.objectContaining({ code: "VULNDB_CORRUPT" }),
+      );
+      // The plain lookup does not read summaries.
+      expect(store.lookup("PyPI", "pkg-1").length).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
+  });
+
   it("refuses a database of a newer schema version, on open and on import, keeping the installed one", async () => {
     const dbDir = fresh();
     await importDatabase(await builtFile("OLD"), { dbDir });
@@ -151,7 +178,7 @@ describe("db import and status", () => {
     db.close();
     const err = await SqliteAdvisoryStore.open(newer).catch((e: unknown) => e);
     expect(isVulndbError(err, VulndbErrorCode.SCHEMA_TOO_NEW)).toBe(true);
-    expect((err as Error).message).toMatch(/schema 99.*reads schema 1.*upgrade rafscan/);
+    expect((err as Error).message).toMatch(/schema 99.*reads schema 2.*upgrade rafscan/);
     expect(await codeOf(importDatabase(newer, { dbDir }))).toBe("VULNDB_SCHEMA_TOO_NEW");
     const still = await openDatabase({ dbDir });
     expect(still.lookup("Debian:12", "pkg-0")[0]?.id).toMatch(/^OLD-/);

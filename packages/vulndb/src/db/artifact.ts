@@ -8,12 +8,9 @@ import { rm, stat } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
-import {
-  dockerCredentials,
-  parseReference,
-  RegistryClient,
-  type RegistryClientOptions,
-} from "@rafscan/registry";
+// Types only: the registry client (and its HTTP stack) costs ~300 ms of CPU to import, paid by
+// pull and push alone, not by every `import("@rafscan/vulndb")` that only matches.
+import type { RegistryClient, RegistryClientOptions } from "@rafscan/registry";
 import { VulndbError, VulndbErrorCode } from "./errors.js";
 import {
   dbFilePath,
@@ -66,7 +63,15 @@ export interface PushSummary {
   readonly builtAt: string;
 }
 
-function client(registry: string, endpoint: string, options: ArtifactOptions): RegistryClient {
+type RegistryModule = typeof import("@rafscan/registry");
+const loadRegistry = (): Promise<RegistryModule> => import("@rafscan/registry");
+
+function client(
+  { dockerCredentials, RegistryClient }: RegistryModule,
+  registry: string,
+  endpoint: string,
+  options: ArtifactOptions,
+): RegistryClient {
   const opts: RegistryClientOptions = {
     insecure: options.insecure === true,
     ...(options.username === undefined ? {} : { username: options.username }),
@@ -93,7 +98,8 @@ export async function pushDatabase(
   );
   const info = store.info();
   store.close();
-  const ref = parseReference(reference);
+  const reg = await loadRegistry();
+  const ref = reg.parseReference(reference);
   const tag = ref.digest ?? ref.tag ?? "latest";
   const bytes = (await stat(file)).size;
   const gz = `${await newTempFile(options.dbDir ?? defaultDbDir())}.gz`;
@@ -114,7 +120,7 @@ export async function pushDatabase(
       options.signal === undefined ? {} : { signal: options.signal },
     );
     const layerDigest = `sha256:${hash.digest("hex")}`;
-    const registry = client(ref.registry, ref.endpoint, options);
+    const registry = client(reg, ref.registry, ref.endpoint, options);
     const call = options.signal === undefined ? {} : { signal: options.signal };
     const configDigest = `sha256:${createHash("sha256").update(EMPTY_CONFIG).digest("hex")}`;
     if (!(await registry.hasBlob(ref.repository, configDigest, call))) {
@@ -237,9 +243,10 @@ export interface PullSummary extends InstallSummary {
 export async function pullDatabase(reference: string, options: ArtifactOptions = {}): Promise<PullSummary> {
   const limits = resolveLimits(options.limits);
   const dbDir = options.dbDir ?? defaultDbDir();
-  const ref = parseReference(reference);
+  const reg = await loadRegistry();
+  const ref = reg.parseReference(reference);
   const tag = ref.digest ?? ref.tag ?? "latest";
-  const registry = client(ref.registry, ref.endpoint, options);
+  const registry = client(reg, ref.registry, ref.endpoint, options);
   const call = options.signal === undefined ? {} : { signal: options.signal };
   const manifest = await registry.getManifest(ref.repository, tag, { ...call, accept: [OCI_MANIFEST] });
   const layer = dbLayer(reference, manifest.bytes, limits.maxDatabaseBytes);

@@ -5,7 +5,8 @@
 import { closeSync, openSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { deflateRawSync } from "node:zlib";
-import { nameKey } from "./ecosystems.js";
+import { encodeSummary, summarizeAffected } from "../affected-summary.js";
+import { nameKey, splitEcosystem } from "./ecosystems.js";
 import { VulndbError, VulndbErrorCode } from "./errors.js";
 import { resolveLimits, type VulndbLimits } from "./limits.js";
 import { CREATE_SCHEMA, RECORD_ENCODING, RECORD_WINDOW_BITS, SCHEMA_VERSION } from "./schema.js";
@@ -121,14 +122,16 @@ export async function buildDatabaseFile(options: BuildOptions): Promise<BuildSum
     db.exec(CREATE_SCHEMA);
     // Index rows are gathered unsorted in a temporary table and copied over sorted at the end:
     // appending in key order to the WITHOUT ROWID table is much faster than random inserts.
-    db.exec("CREATE TEMP TABLE stage (ecosystem TEXT, release TEXT, name TEXT, advisory INTEGER)");
+    db.exec(
+      "CREATE TEMP TABLE stage (ecosystem TEXT, release TEXT, name TEXT, advisory INTEGER, summary TEXT)",
+    );
     db.exec("BEGIN");
     const findId = db.prepare("SELECT id, modified FROM advisory WHERE osv_id = ?");
     const drop = db.prepare("DELETE FROM advisory WHERE id = ?");
     const insert = db.prepare(
       "INSERT INTO advisory (osv_id, modified, withdrawn, record) VALUES (?, ?, ?, ?) RETURNING id",
     );
-    const stage = db.prepare("INSERT INTO stage VALUES (?, ?, ?, ?)");
+    const stage = db.prepare("INSERT INTO stage VALUES (?, ?, ?, ?, ?)");
 
     const problems: BuildProblem[] = [];
     const unknownEcosystems: Record<string, number> = {};
@@ -182,7 +185,17 @@ export async function buildDatabaseFile(options: BuildOptions): Promise<BuildSum
       const row = insert.get(rec.id, rec.modified, rec.withdrawn === undefined ? 0 : 1, blob);
       const id = row?.id as number;
       for (const k of v.keys) {
-        stage.run(k.ecosystem, k.release, nameKey(k.ecosystem, k.name), id);
+        const name = nameKey(k.ecosystem, k.name);
+        // The entries a lookup of this key sees: same ecosystem and release, same name key.
+        const summary = summarizeAffected(rec, (entry) => {
+          const split = splitEcosystem(entry.package.ecosystem);
+          return (
+            split.base === k.ecosystem &&
+            split.release === k.release &&
+            nameKey(split.base, entry.package.name) === name
+          );
+        });
+        stage.run(k.ecosystem, k.release, name, id, encodeSummary(summary));
         ecosystems.add(k.release === "" ? k.ecosystem : `${k.ecosystem}:${k.release}`);
       }
       return true;
@@ -218,7 +231,7 @@ export async function buildDatabaseFile(options: BuildOptions): Promise<BuildSum
     }
 
     db.exec(
-      "INSERT INTO affected SELECT DISTINCT s.ecosystem, s.release, s.name, s.advisory FROM stage s JOIN advisory a ON a.id = s.advisory ORDER BY 1, 2, 3, 4",
+      "INSERT INTO affected SELECT s.ecosystem, s.release, s.name, s.advisory, min(s.summary) FROM stage s JOIN advisory a ON a.id = s.advisory GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     );
     db.exec("DROP TABLE stage");
     const count = (sql: string) => Number(db.prepare(sql).get()?.n);

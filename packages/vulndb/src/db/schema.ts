@@ -1,16 +1,18 @@
 // The on-disk layout of a rafscan advisory database (a SQLite file) and its schema version.
-// Layout, version 1:
+// Layout, version 2:
 //   PRAGMA application_id = RAFSCAN_DB_APPLICATION_ID  (tells our file from any other SQLite file)
 //   PRAGMA user_version   = schema version             (read before any table is touched)
 //   meta(key, value)       build time, sources, counts, ecosystems, record encoding (JSON values)
 //   advisory(id, osv_id, modified, withdrawn, record)  one row per OSV record; `record` is the
 //                          validated record as JSON, raw-deflated
-//   affected(ecosystem, release, name, advisory)      the index the matcher reads: one row per
-//                          (ecosystem, release, package name) a record affects; a WITHOUT ROWID
-//                          table, so the primary key is the table and a lookup is one b-tree descent
+//   affected(ecosystem, release, name, advisory, summary)  the index the matcher reads: one row
+//                          per (ecosystem, release, package name) a record affects; a WITHOUT ROWID
+//                          table, so the primary key is the table and a lookup is one b-tree descent.
+//                          `summary` (JSON, see AffectedSummary) holds what decides whether the record
+//                          covers a version, so records that cannot apply are never inflated
 
 /** The schema version this rafscan writes and reads. Bump on any change to the layout above. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** `PRAGMA application_id` of rafscan databases: "rfsv". */
 export const RAFSCAN_DB_APPLICATION_ID = 0x72667376;
@@ -45,6 +47,7 @@ CREATE TABLE affected (
   release TEXT NOT NULL,
   name TEXT NOT NULL,
   advisory INTEGER NOT NULL,
+  summary TEXT NOT NULL,
   PRIMARY KEY (ecosystem, release, name, advisory)
 ) WITHOUT ROWID;
 `;

@@ -4,6 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
 import type { DatabaseInfo } from "@rafscan/analyzers";
+import { decodeSummary, type LookupOptions } from "../affected-summary.js";
 import type { OsvRecord } from "../osv.js";
 import type { AdvisoryStore } from "../store.js";
 import { nameKey, splitEcosystem } from "./ecosystems.js";
@@ -97,6 +98,8 @@ export class SqliteAdvisoryStore implements AdvisoryStore {
   readonly meta: DatabaseMeta;
   readonly #db: SqliteDatabase;
   readonly #lookup: SqliteStatement;
+  readonly #summaries: SqliteStatement;
+  readonly #record: SqliteStatement;
 
   private constructor(path: string, db: SqliteDatabase, meta: DatabaseMeta) {
     this.path = path;
@@ -105,6 +108,12 @@ export class SqliteAdvisoryStore implements AdvisoryStore {
     this.#lookup = db.prepare(
       "SELECT a.record FROM affected f JOIN advisory a ON a.id = f.advisory WHERE f.ecosystem = ? AND f.release = ? AND f.name = ? ORDER BY a.osv_id",
     );
+    // The index rows alone (no join, no sort): most records a lookup names cannot cover the
+    // installed version, and their summaries say so without touching the advisory table.
+    this.#summaries = db.prepare(
+      "SELECT advisory, summary FROM affected WHERE ecosystem = ? AND release = ? AND name = ?",
+    );
+    this.#record = db.prepare("SELECT record FROM advisory WHERE id = ?");
   }
 
   /**
@@ -138,25 +147,44 @@ export class SqliteAdvisoryStore implements AdvisoryStore {
     return this.meta.info;
   }
 
-  lookup(ecosystem: string, name: string): readonly OsvRecord[] {
+  lookup(ecosystem: string, name: string, options: LookupOptions = {}): readonly OsvRecord[] {
     const { base, release } = splitEcosystem(ecosystem);
+    const affects = options.affects;
     let rows: Record<string, unknown>[];
     try {
-      rows = this.#lookup.all(base, release, nameKey(base, name));
+      if (affects === undefined) {
+        rows = this.#lookup.all(base, release, nameKey(base, name));
+      } else {
+        rows = [];
+        for (const row of this.#summaries.all(base, release, nameKey(base, name))) {
+          if (typeof row.summary !== "string") throw new Error("an index summary is not text");
+          if (!affects(decodeSummary(row.summary))) continue;
+          const got = this.#record.get(row.advisory as number);
+          if (got === undefined) throw new Error("an index row names a missing record");
+          rows.push(got);
+        }
+      }
+    } catch (cause) {
+      if (cause instanceof VulndbError) throw cause;
+      throw corrupt(this.path, cause);
+    }
+    const records = rows.map((row) => this.#decode(row.record));
+    // Same order as the unfiltered lookup (by id), sorted here: usually zero or one record.
+    if (affects !== undefined && records.length > 1) {
+      records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    return records;
+  }
+
+  #decode(blob: unknown): OsvRecord {
+    if (!(blob instanceof Uint8Array)) throw corrupt(this.path, new Error("a record is not a blob"));
+    try {
+      // The build's window: zlib's default (32 KiB) state costs more per call than the
+      // inflating itself for records of a few KiB.
+      return JSON.parse(inflateRawSync(blob, INFLATE_OPTIONS).toString("utf8")) as OsvRecord;
     } catch (cause) {
       throw corrupt(this.path, cause);
     }
-    return rows.map((row) => {
-      const blob = row.record;
-      if (!(blob instanceof Uint8Array)) throw corrupt(this.path, new Error("a record is not a blob"));
-      try {
-        // The build's window: zlib's default (32 KiB) state costs more per call than the
-        // inflating itself for records of a few KiB.
-        return JSON.parse(inflateRawSync(blob, INFLATE_OPTIONS).toString("utf8")) as OsvRecord;
-      } catch (cause) {
-        throw corrupt(this.path, cause);
-      }
-    });
   }
 
   ecosystems(): readonly string[] {

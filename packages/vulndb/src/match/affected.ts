@@ -1,7 +1,8 @@
 // Whether one OSV `affected` entry covers an installed version, following the evaluation the OSV
 // schema gives (https://ossf.github.io/osv-schema/#evaluation): ECOSYSTEM and SEMVER ranges,
 // events introduced / fixed / last_affected (inclusive) / limit, and the explicit `versions` list.
-import type { FixStatus, OsvAffected, OsvEvent, OsvRange } from "../osv.js";
+import type { AffectedSummaryEntry } from "../affected-summary.js";
+import type { FixStatus, OsvEvent, OsvRange } from "../osv.js";
 import type { VersionScheme } from "../versions/index.js";
 import { isObject, list } from "./untrusted.js";
 
@@ -95,7 +96,7 @@ function parseEvents<V>(range: OsvRange, scheme: VersionScheme<V>): Event<V>[] |
 /** Parsed `versions` lists by entry and scheme (PyPI and npm entries list hundreds of versions). */
 const LISTED = new WeakMap<object, Map<VersionScheme<unknown>, readonly unknown[]>>();
 
-function listedVersions<V>(entry: OsvAffected, scheme: VersionScheme<V>): readonly V[] {
+function listedVersions<V>(entry: AffectedSummaryEntry, scheme: VersionScheme<V>): readonly V[] {
   let byScheme = LISTED.get(entry);
   const cached = byScheme?.get(scheme as VersionScheme<unknown>);
   if (cached !== undefined) return cached as readonly V[];
@@ -148,7 +149,7 @@ export function evaluateRange<V>(
  * `database_specific.rafscan_status` of the entry, else of the record, else `affected`.
  */
 export function evaluateAffected<V>(
-  entry: OsvAffected,
+  entry: AffectedSummaryEntry,
   installed: V,
   scheme: VersionScheme<V>,
   recordSpecific?: Readonly<Record<string, unknown>>,

@@ -14,6 +14,7 @@ import type {
   VulnerabilityReport,
   VulnerabilityStatus,
 } from "@rafscan/analyzers";
+import type { AffectedSummary } from "../affected-summary.js";
 import type { FixStatus, OsvAffected, OsvRecord } from "../osv.js";
 import { normalizePackageName } from "../package-names.js";
 import type { AdvisoryStore } from "../store.js";
@@ -42,9 +43,12 @@ export interface MatchStats {
   readonly matched: number;
   readonly unmatched: number;
   readonly findings: number;
-  /** Distinct (ecosystem, name) lookups made in the store. */
+  /** Distinct (ecosystem, name, installed version) lookups made in the store. */
   readonly lookups: number;
-  /** Records returned by those lookups, and how many of them were withdrawn (skipped). */
+  /**
+   * Records those lookups' index rows named (only those covering the version are decoded), and
+   * how many of them were withdrawn (skipped).
+   */
   readonly records: number;
   readonly withdrawn: number;
   /** Ranges skipped because a version in them is invalid for the ecosystem's scheme. */
@@ -435,13 +439,30 @@ export function matchVulnerabilities(
     for (const [ecosystem, name] of target.ecosystems.flatMap((e) =>
       target.names.map((n) => [e, n] as const),
     )) {
-      const key = `${ecosystem}\u0000${name}`;
+      // The version is part of the key: the store returns only records covering it.
+      const key = `${ecosystem}\u0000${name}\u0000${target.version}`;
       let found = cache.get(key);
       if (found === undefined) {
-        found = list(store.lookup(ecosystem, name));
+        // Records whose entries for this package cannot cover the installed version are
+        // filtered on the index's summaries, never decoded; the full evaluation below decides.
+        const affects = (summary: AffectedSummary): boolean => {
+          records++;
+          if (summary.withdrawn) {
+            withdrawn++;
+            return false;
+          }
+          const specific = summary.status === undefined ? undefined : { rafscan_status: summary.status };
+          let hit = false;
+          for (const entry of list(summary.entries)) {
+            if (!isObject(entry)) continue;
+            const verdict = evaluateAffected(entry, installed, scheme, specific);
+            badRanges += verdict.badRanges;
+            if (verdict.affected) hit = true;
+          }
+          return hit;
+        };
+        found = list(store.lookup(ecosystem, name, { affects }));
         cache.set(key, found);
-        records += found.length;
-        withdrawn += found.filter((r) => isObject(r) && r.withdrawn !== undefined).length;
       }
       for (const record of found) {
         if (!isObject(record) || typeof record.id !== "string" || record.withdrawn !== undefined) continue;
@@ -458,8 +479,8 @@ export function matchVulnerabilities(
           if (entry.package.ecosystem !== ecosystem) continue;
           if (!wanted.has(normalizePackageName(ecosystem, entry.package.name))) continue;
           if (p.ecosystem === "rpm" && !rpmEntryApplies(entry, p)) continue;
+          // Bad ranges were counted when the summary was evaluated.
           const verdict = evaluateAffected(entry, installed, scheme, record.database_specific);
-          badRanges += verdict.badRanges;
           if (!verdict.affected) continue;
           affectedEntry ??= entry;
           for (const f of verdict.fixed) if (!fixed.includes(f)) fixed.push(f);
