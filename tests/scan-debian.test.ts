@@ -360,8 +360,10 @@ describe.skipIf(UNAVAILABLE !== undefined)("scan of a debootstrapped Debian book
           const t = r.telemetry;
           expect(t.imageBytes).toBeGreaterThan(100_000_000);
           expect(t.bytesFetched).toBeGreaterThan(0);
-          console.info(`[scan-debian] through a registry: fetched ${t.bytesFetched} of ${t.imageBytes} bytes`);
-        expect(t.bytesFetched / (t.imageBytes as number)).toBeLessThan(0.01);
+          console.info(
+            `[scan-debian] through a registry: fetched ${t.bytesFetched} of ${t.imageBytes} bytes`,
+          );
+          expect(t.bytesFetched / (t.imageBytes as number)).toBeLessThan(0.01);
         } finally {
           await remote.close();
         }
