@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { SCHEMA_VERSION } from "@rafscan/vulndb";
 import { afterAll, describe, expect, it } from "vitest";
 import { runDb } from "../src/commands/db.js";
 import type { Io } from "../src/output.js";
@@ -47,7 +48,7 @@ describe("rafscan db", () => {
     expect(b.out()).toMatch(/bad: .*osv\.jsonl:3: not JSON/);
     const s = capture();
     expect(await runDb("status", [], { dbDir }, false, s.io)).toBe(0);
-    expect(s.out()).toMatch(/schema 1, built .* \(0 seconds ago\)/);
+    expect(s.out()).toMatch(new RegExp(`schema ${SCHEMA_VERSION}, built .* \\(0 seconds ago\\)`));
     const j = capture();
     expect(await runDb("status", [], { dbDir }, true, j.io)).toBe(0);
     expect(JSON.parse(j.out())).toMatchObject({
@@ -61,7 +62,7 @@ describe("rafscan db", () => {
     const other = join(work, "db2");
     const i = capture();
     expect(await runDb("import", [join(work, "db", "vulndb.sqlite")], { dbDir: other }, true, i.io)).toBe(0);
-    expect(JSON.parse(i.out())).toMatchObject({ records: 2, schemaVersion: 1 });
+    expect(JSON.parse(i.out())).toMatchObject({ records: 2, schemaVersion: SCHEMA_VERSION });
   });
 
   it("status exits 1 with the reason when there is no database", async () => {
