@@ -336,13 +336,7 @@ async function analyzeOne(
     if (data instanceof Error) slot.account.skip(m.path, data.message);
     else files.push(prefetchedFile(m, data));
   }
-  const ctx: AnalyzerContext = {
-    image: countingImage(image, slot.account),
-    os,
-    options: options.pluginOptions?.[slot.id] ?? {},
-    signal: options.signal,
-    warn: (msg, path) => warn(slot, String(msg), typeof path === "string" ? path : undefined),
-  };
+  const ctx = pluginContext(image, slot, os, options, warn);
   const start = performance.now();
   try {
     const raw: unknown = await slot.plugin.analyze(files, ctx);
@@ -354,6 +348,23 @@ async function analyzeOne(
   } finally {
     slot.durationMs = performance.now() - start;
   }
+}
+
+/** The context one plugin's `analyze` and `owners` calls get: its own counted view of the image. */
+function pluginContext(
+  image: Image,
+  slot: Slot,
+  os: OsInfo | undefined,
+  options: RunOptions,
+  warn: (slot: Slot, message: string, path?: string) => void,
+): AnalyzerContext {
+  return {
+    image: countingImage(image, slot.account),
+    os,
+    options: options.pluginOptions?.[slot.id] ?? {},
+    signal: options.signal,
+    warn: (msg, path) => warn(slot, String(msg), typeof path === "string" ? path : undefined),
+  };
 }
 
 const OS_ECOSYSTEMS = new Set(["deb", "rpm", "apk"]);
@@ -382,13 +393,7 @@ async function linkOwners(
   if (paths.size === 0) return;
   const owners = new Map<string, PackageOwner>();
   for (const slot of linkers) {
-    const ctx: AnalyzerContext = {
-      image: countingImage(image, slot.account),
-      os,
-      options: options.pluginOptions?.[slot.id] ?? {},
-      signal: options.signal,
-      warn: (msg, path) => warn(slot, String(msg), typeof path === "string" ? path : undefined),
-    };
+    const ctx = pluginContext(image, slot, os, options, warn);
     const start = performance.now();
     try {
       const found = await slot.plugin.owners?.([...paths].sort(), slot.findings.packages ?? [], ctx);
