@@ -7,6 +7,7 @@ import { parse as parseToml } from "smol-toml";
 import type { AnalyzerContext, AnalyzerPlugin, MatchedFile, NeedEntry } from "../plugin.js";
 import { analyzeEach } from "./analyze-each.js";
 import { LANG_LIMITS, MiB } from "./limits.js";
+import { manifestSize, overManifestLimit } from "./manifest-file.js";
 import type { PackageList } from "./package-list.js";
 import { baseName } from "./paths.js";
 import { isRecord } from "./values.js";
@@ -161,16 +162,10 @@ async function readManifest(
   ctx: AnalyzerContext,
   path: string,
 ): Promise<Record<string, unknown> | undefined> {
-  let size: number;
-  try {
-    const st = await ctx.image.stat(path);
-    if (!st.isFile()) return undefined;
-    size = st.size;
-  } catch {
-    return undefined;
-  }
-  if (size > LANG_LIMITS.maxManifestBytes)
-    throw new Error(`larger than ${LANG_LIMITS.maxManifestBytes} bytes`);
+  const size = await manifestSize(ctx, path);
+  if (size === undefined) return undefined;
+  const tooLarge = overManifestLimit(size);
+  if (tooLarge !== undefined) throw new Error(tooLarge);
   return parseTomlText(await ctx.image.readFile(path, { encoding: "utf8" }), "Cargo.toml");
 }
 

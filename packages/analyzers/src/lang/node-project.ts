@@ -6,6 +6,7 @@ import picomatch from "picomatch";
 import type { AnalyzerContext } from "../plugin.js";
 import { parseJson } from "./analyze-each.js";
 import { LANG_LIMITS } from "./limits.js";
+import { manifestSize, overManifestLimit } from "./manifest-file.js";
 import { addNpmPackage, npmLicenses } from "./node.js";
 import type { PackageList } from "./package-list.js";
 import { isRecord } from "./values.js";
@@ -21,16 +22,11 @@ function dirName(path: string): string {
 
 /** Reads a small JSON file through the context (counted); `undefined` when it does not exist. */
 async function readJson(ctx: AnalyzerContext, path: string): Promise<Record<string, unknown> | undefined> {
-  let size: number;
-  try {
-    const st = await ctx.image.stat(path);
-    if (!st.isFile()) return undefined;
-    size = st.size;
-  } catch {
-    return undefined;
-  }
-  if (size > LANG_LIMITS.maxManifestBytes) {
-    ctx.warn(`larger than ${LANG_LIMITS.maxManifestBytes} bytes: not read`, path);
+  const size = await manifestSize(ctx, path);
+  if (size === undefined) return undefined;
+  const tooLarge = overManifestLimit(size);
+  if (tooLarge !== undefined) {
+    ctx.warn(`${tooLarge}: not read`, path);
     return undefined;
   }
   const doc = parseJson(await ctx.image.readFile(path, { encoding: "utf8" }));
