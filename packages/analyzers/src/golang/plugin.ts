@@ -98,7 +98,7 @@ export async function analyzeGoBinary(file: MatchedFile): Promise<GoBuildInfo | 
 /** The Go binary analyzer (id `go-binary`): every executable regular file is a candidate. */
 export const goBinaryAnalyzer: AnalyzerPlugin = {
   id: "go-binary",
-  version: "1",
+  version: "1.0.0",
   description: "Go modules and toolchain version from the build info in Go executables (ELF, PE, Mach-O)",
   needs: [isExecutableEntry],
   access: "range",

@@ -186,7 +186,7 @@ export async function analyzeJavaArchive(
 /** The Java archive analyzer (id `java-archive`): `**\/*.{jar,war,ear,par}`. */
 export const javaArchiveAnalyzer: AnalyzerPlugin = {
   id: "java-archive",
-  version: "1",
+  version: "1.0.0",
   description: "Maven packages from pom.properties and MANIFEST.MF in jar/war/ear/par files, nested ones too",
   needs: ["**/*.{jar,war,ear,par,JAR,WAR,EAR,PAR}"],
   access: "range",

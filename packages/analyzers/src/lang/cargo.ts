@@ -247,7 +247,7 @@ async function analyzeCargoLock(text: string, out: PackageList, file: MatchedFil
 /** Rust crates from Cargo.lock, without those only development needs. purl `pkg:cargo/name@v`. */
 export const cargoPlugin: AnalyzerPlugin = {
   id: "cargo",
-  version: "2",
+  version: "2.0.0",
   description: "Rust crates from Cargo.lock (dev-dependencies left out using Cargo.toml)",
   database: true,
   needs: [isCargoLock],

@@ -34,7 +34,7 @@ export function parseCondaMeta(text: string, out: PackageList): void {
 /** Conda packages. purl `pkg:conda/name@v`. */
 export const condaPlugin: AnalyzerPlugin = {
   id: "conda",
-  version: "1",
+  version: "1.0.0",
   description: "Conda packages from conda-meta/*.json",
   database: true,
   needs: [isCondaMeta],

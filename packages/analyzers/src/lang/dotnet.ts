@@ -88,7 +88,7 @@ function stripRuntimePack(key: string): string {
 /** NuGet packages of published .NET apps. purl `pkg:nuget/Name@v`. */
 export const dotnetPlugin: AnalyzerPlugin = {
   id: "dotnet",
-  version: "1",
+  version: "1.0.0",
   description: ".NET (NuGet) packages from *.deps.json",
   database: true,
   needs: [isDepsJson],

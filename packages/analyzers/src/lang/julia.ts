@@ -41,7 +41,7 @@ export function parseJuliaManifest(text: string, out: PackageList): void {
 /** Julia packages from Manifest.toml. purl `pkg:julia/Name@v`. */
 export const juliaPlugin: AnalyzerPlugin = {
   id: "julia",
-  version: "1",
+  version: "1.0.0",
   description: "Julia packages from Manifest.toml",
   needs: [isJuliaManifest],
   access: "whole",

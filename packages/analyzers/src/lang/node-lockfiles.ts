@@ -213,7 +213,7 @@ function pnpmKey(rawKey: string, lockVersion: number): { name: string; version: 
  */
 export const nodeLockfilePlugin: AnalyzerPlugin = {
   id: "node-lockfile",
-  version: "1",
+  version: "1.0.0",
   description: "npm packages from package-lock.json, yarn.lock and pnpm-lock.yaml (opt-in)",
   database: true,
   needs: [isNodeLockfile],

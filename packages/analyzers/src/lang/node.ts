@@ -65,7 +65,7 @@ export function npmLicenses(manifest: Record<string, unknown>): string[] {
 /** Packages installed in node_modules. purl `pkg:npm/[%40scope/]name@v`. */
 export const nodePlugin: AnalyzerPlugin = {
   id: "node",
-  version: "1",
+  version: "1.0.0",
   description: "npm packages installed under node_modules (package.json of each package)",
   database: true,
   needs: [isNodeModulesPackageJson],

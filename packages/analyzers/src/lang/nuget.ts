@@ -98,7 +98,7 @@ export function parsePackagesProps(text: string, out: PackageList): void {
 /** NuGet packages from lock files, packages.config and central package versions. purl `pkg:nuget/Name@v`. */
 export const nugetPlugin: AnalyzerPlugin = {
   id: "nuget",
-  version: "1",
+  version: "1.0.0",
   description: "NuGet packages from packages.lock.json, packages.config and Directory.Packages.props",
   needs: [isNugetFile],
   access: "whole",

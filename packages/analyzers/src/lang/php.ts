@@ -41,7 +41,7 @@ export function parseComposerInstalled(text: string, out: PackageList): void {
 /** PHP packages installed by Composer. purl `pkg:composer/vendor/name@v`. */
 export const phpPlugin: AnalyzerPlugin = {
   id: "php",
-  version: "1",
+  version: "1.0.0",
   description: "PHP packages from Composer's vendor/composer/installed.json",
   database: true,
   needs: [isComposerInstalled],

@@ -121,7 +121,7 @@ async function zippedEggMetadata(file: MatchedFile): Promise<string> {
  */
 export const pythonPlugin: AnalyzerPlugin = {
   id: "python",
-  version: "2",
+  version: "2.0.0",
   description: "Python packages from dist-info and egg-info metadata, and zipped eggs",
   database: true,
   needs: [isPythonMetadata, isZippedEgg],

@@ -78,7 +78,7 @@ export function parseGemspec(text: string): GemspecFields {
 /** Installed Ruby gems. purl `pkg:gem/name@v`. */
 export const rubyPlugin: AnalyzerPlugin = {
   id: "ruby",
-  version: "1",
+  version: "1.0.0",
   description: "Ruby gems from RubyGems' installed specifications/*.gemspec",
   database: true,
   needs: [isGemspec],

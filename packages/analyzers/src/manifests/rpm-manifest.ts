@@ -98,7 +98,7 @@ export function parseContentManifest(text: string): string[] {
 /** rpm package lists kept outside an rpm database: distroless rpm manifests, Bottlerocket's inventory, Red Hat content sets. */
 export const rpmManifestPlugin: AnalyzerPlugin = {
   id: "rpm-manifest",
-  version: "1",
+  version: "1.0.0",
   description:
     "rpm packages from distroless container-manifest-2 and Bottlerocket's inventory; Red Hat content sets",
   needs: [RPM_MANIFEST, BOTTLEROCKET_INVENTORY, CONTENT_MANIFESTS],

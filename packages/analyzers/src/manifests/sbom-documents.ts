@@ -77,7 +77,7 @@ export function sbomPurls(doc: unknown): string[] {
 /** Packages named by SBOM documents in the image. */
 export const sbomDocumentPlugin: AnalyzerPlugin = {
   id: "sbom",
-  version: "1",
+  version: "1.0.0",
   description: "packages listed by CycloneDX and SPDX JSON documents inside the image",
   needs: [isSbomDocument],
   access: "whole",

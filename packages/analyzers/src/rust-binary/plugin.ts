@@ -36,7 +36,7 @@ export function rustPackages(crates: readonly AuditPackage[], source: string): P
 /** The Rust binary analyzer (id `rust-binary`): every executable regular file is a candidate. */
 export const rustBinaryAnalyzer: AnalyzerPlugin = {
   id: "rust-binary",
-  version: "1",
+  version: "1.0.0",
   description: "Rust crates from the cargo-auditable dependency list in executables (ELF, PE, Mach-O)",
   needs: [isExecutableEntry],
   access: "range",

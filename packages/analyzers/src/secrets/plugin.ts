@@ -96,7 +96,7 @@ export function secretsAnalyzer(options: SecretsOptions = {}): AnalyzerPlugin {
   const maxFileSize = options.maxFileSize ?? DEFAULT_SECRETS_MAX_FILE_SIZE;
   return {
     id: "secrets",
-    version: "1",
+    version: "1.0.0",
     description: "Credentials (cloud keys, tokens, private keys) in text files, by built-in rules",
     stage: "packages",
     needs: [secretsScope(options.paths)],

@@ -79,11 +79,11 @@ export function listAnalyzers(json: boolean, io: Io): number {
   for (const [id, { plugin, byDefault }] of known) {
     if (json) {
       io.stdout.write(
-        `${JSON.stringify({ id, version: semver(plugin.version), default: byDefault, description: plugin.description ?? "" })}\n`,
+        `${JSON.stringify({ id, version: plugin.version, default: byDefault, description: plugin.description ?? "" })}\n`,
       );
     } else {
       io.stdout.write(
-        `${id.padEnd(14)} ${semver(plugin.version).padEnd(8)} ${byDefault ? "default" : "opt-in "}  ${plugin.description ?? ""}\n`,
+        `${id.padEnd(14)} ${plugin.version.padEnd(8)} ${byDefault ? "default" : "opt-in "}  ${plugin.description ?? ""}\n`,
       );
     }
   }
@@ -127,10 +127,8 @@ export function prepareScan(args: ScanArgs): ScanPlan {
   const maxTotalBytes = args.budget === undefined ? undefined : parseBytes(args.budget, "--budget");
   const maxFileSize =
     args.maxFileSize === undefined ? undefined : parseBytes(args.maxFileSize, "--max-file-size");
-  // Versions as semver in the report and SBOMs too (some analyzers say `1`, others `1.0.0`).
   const plugins = analyzers.map((p) => ({
     ...p,
-    version: semver(p.version),
     ...(maxFileSize === undefined
       ? {}
       : { maxFileSize: Math.min(p.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, maxFileSize) }),
@@ -220,14 +218,6 @@ export async function runScan(image: Image, plan: ScanPlan, io: Io, vulns: ScanV
     if (!plan.allowIncomplete) return EXIT_INCOMPLETE;
   }
   return outcome.exitCode;
-}
-
-/** Analyzer versions as semver: `1` is shown as `1.0.0`, so every analyzer reads the same way. */
-export function semver(version: string): string {
-  const parts = version.split(".");
-  if (parts.length >= 3 || !parts.every((p) => /^\d+$/.test(p))) return version;
-  while (parts.length < 3) parts.push("0");
-  return parts.join(".");
 }
 
 function render(
